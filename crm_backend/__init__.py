@@ -1,0 +1,1 @@
+"""CRM backend: FastAPI app, persistence, business rules and operator CLI."""

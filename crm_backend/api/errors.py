@@ -1,0 +1,41 @@
+"""One place that turns domain exceptions into HTTP answers."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from crm_backend.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+)
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotAuthenticated, 401),
+    (PermissionDenied, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidInput, 422),
+]
+
+
+async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
+    if isinstance(exc, InvalidInput):
+        # Same shape as FastAPI's own validation errors, so clients parse one format.
+        body: dict[str, object] = {
+            "detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]
+        }
+    else:
+        body = {"detail": exc.message}
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _domain_error)

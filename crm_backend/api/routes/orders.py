@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+
+from crm_backend.api.deps import CurrentPrincipal, SessionDep
+from crm_backend.schemas.common import ORDER_NO_PATTERN
+from crm_backend.schemas.order import OrderRead
+from crm_backend.services.orders import read_order
+
+router = APIRouter(prefix="/orders", tags=["orders"])
+
+
+@router.get("/{order_no}")
+def get_order(
+    order_no: Annotated[str, Path(pattern=ORDER_NO_PATTERN)],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> OrderRead:
+    view = read_order(session=session, principal=principal, order_no=order_no)
+    session.commit()  # the audit entry
+    return view

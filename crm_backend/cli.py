@@ -1,0 +1,167 @@
+"""Operator CLI: ``crm db upgrade``, ``crm seed``, ``crm staff add``, ``crm token``, ``crm run``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import func, select
+
+from crm_backend import migrate
+from crm_backend.config import get_settings
+from crm_backend.db import make_engine, make_session_factory, transaction
+from crm_backend.errors import Conflict
+from crm_backend.models import Customer, Staff
+from crm_backend.models.enums import Department, StaffRole
+from crm_backend.services.tokens import Principal, issue_token
+
+app = typer.Typer(help="HK retail CRM operator commands.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+token_app = typer.Typer(help="Print a bearer token (operator tool).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+app.add_typer(token_app, name="token")
+err = Console(stderr=True)
+
+
+def demo_staff_file() -> Path:
+    return get_settings().var_dir / "secrets" / "demo_staff.json"
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply Alembic migrations up to REVISION."""
+    migrate.upgrade(get_settings().database_url, revision)
+    err.print(f"database at revision {revision}")
+
+
+@app.command()
+def seed(
+    customers: Annotated[int, typer.Option(min=1)] = 2000,
+    orders: Annotated[int, typer.Option(min=0)] = 50_000,
+    complaints: Annotated[int, typer.Option(min=0)] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same data")] = 42,
+    if_empty: Annotated[bool, typer.Option(help="Do nothing when customers exist")] = False,
+) -> None:
+    """Fill an empty database with a realistic, deterministic demo data set."""
+    from crm_backend.seed import seed_database
+
+    engine = make_engine(get_settings().database_url)
+    with engine.connect() as conn:
+        existing = conn.scalar(select(func.count()).select_from(Customer))
+    if existing:
+        if if_empty:
+            err.print(f"database already has {existing} customers; not seeding")
+            return
+        err.print("[red]the database already has customers; seed an empty database[/red]")
+        raise typer.Exit(1)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err) as bar:
+        tasks: dict[str, object] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done)  # type: ignore[arg-type]
+
+        summary = seed_database(
+            engine,
+            customers=customers,
+            orders=orders,
+            complaints=complaints,
+            seed=seed,
+            progress=progress,
+        )
+    _save_demo_staff(summary.demo_staff)
+    err.print(
+        f"seeded {summary.customers} customers, {summary.orders} orders, "
+        f"{summary.complaints} complaints, {summary.staff} staff; "
+        f"demo sign-ins in {demo_staff_file()}"
+    )
+
+
+def _save_demo_staff(accounts: list[tuple[str, str, str]]) -> None:
+    path = demo_staff_file()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    rows = [{"username": u, "department": d, "password": p} for u, d, p in accounts]
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(rows, handle, indent=2)
+
+
+@staff_app.command("add")
+def staff_add(
+    username: str,
+    department: Annotated[Department, typer.Option(case_sensitive=False)],
+    role: Annotated[StaffRole, typer.Option(case_sensitive=False)] = StaffRole.AGENT,
+    display_name: str | None = None,
+) -> None:
+    """Create a staff account; the password is read from stdin (first line)."""
+    from crm_backend.services.staff import add_staff
+
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    factory = make_session_factory(make_engine(get_settings().database_url))
+    try:
+        with transaction(factory) as session:
+            add_staff(
+                session=session,
+                username=username,
+                password=password,
+                department=department,
+                role=role,
+                display_name=display_name,
+            )
+    except (ValueError, Conflict) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    err.print(f"staff account {username} created in {department.value}")
+
+
+@token_app.command("customer")
+def token_customer(customer_no: str) -> None:
+    """Print a customer bearer token for CUSTOMER_NO."""
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as session:
+        if session.scalar(select(Customer.id).where(Customer.customer_no == customer_no)) is None:
+            err.print(f"[red]no customer {customer_no}[/red]")
+            raise typer.Exit(1)
+    token, _ = issue_token(settings, Principal(kind="customer", subject=customer_no))
+    typer.echo(token)
+
+
+@token_app.command("staff")
+def token_staff(username: str) -> None:
+    """Print a staff bearer token for USERNAME."""
+    settings = get_settings()
+    factory = make_session_factory(make_engine(settings.database_url))
+    with factory() as session:
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None or not staff.is_active:
+        err.print(f"[red]no active staff account {username}[/red]")
+        raise typer.Exit(1)
+    principal = Principal(
+        kind="staff", subject=staff.username, department=staff.department, role=staff.role
+    )
+    token, _ = issue_token(settings, principal)
+    typer.echo(token)
+
+
+@app.command("run")
+def run_stack(
+    train: Annotated[bool, typer.Option(help="Train the Rasa model if data changed")] = True,
+) -> None:
+    """Start backend, action server and Rasa; Ctrl-C stops all three."""
+    from crm_backend.devstack import run_until_interrupted
+
+    run_until_interrupted(train=train)

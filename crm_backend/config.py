@@ -1,0 +1,52 @@
+"""Settings from the environment (prefix ``CRM_``), with run-time generated secrets."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crm_backend.paths import PROJECT_ROOT
+from crm_backend.secret_files import load_or_create_secret
+
+_PLACEHOLDERS = {"", "changeme", "changethis", "secret", "test"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CRM_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    signing_key: str = ""
+    service_token: str = ""
+    staff_token_minutes: int = Field(default=480, ge=1, le=24 * 60)
+    customer_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    token_issuer: str = "hk-retail-crm"  # noqa: S105  (a name, not a secret)
+    spacy_model: str = "en_core_web_sm"
+    timezone: str = "Asia/Hong_Kong"
+    sla_policy_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _fill_defaults_and_refuse_placeholders(self) -> Settings:
+        secrets_dir = self.var_dir / "secrets"
+        if not self.database_url:
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            self.database_url = f"sqlite:///{self.var_dir / 'crm.sqlite3'}"
+        for name in ("signing_key", "service_token"):
+            value = getattr(self, name)
+            if not value:
+                setattr(self, name, load_or_create_secret(secrets_dir, name))
+            elif self.environment == "production" and value.lower() in _PLACEHOLDERS:
+                raise ValueError(f"CRM_{name.upper()} is a placeholder; set a real secret")
+        if self.environment == "production" and len(self.signing_key) < 32:
+            raise ValueError("CRM_SIGNING_KEY must be at least 32 characters in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,281 @@
+"""Start, watch and stop the three processes: backend, action server, Rasa.
+
+Used by ``make run`` (through ``crm run``), the end-to-end tests and the benchmark, so all
+three start the stack the same way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from crm_backend.paths import PROJECT_ROOT
+from crm_backend.secret_files import load_or_create_secret
+
+APP_BIN = PROJECT_ROOT / ".venv" / "bin"
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin"
+MODEL_PATH = PROJECT_ROOT / "models" / "crm.tar.gz"
+
+# Rasa 3.6 would otherwise phone home and print TensorFlow noise.
+RASA_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "PYTHONWARNINGS": "ignore",
+}
+
+
+@dataclass
+class StackConfig:
+    var_dir: Path = PROJECT_ROOT / "var"
+    database_url: str = ""
+    backend_port: int = int(os.environ.get("CRM_BACKEND_PORT", "8000"))
+    actions_port: int = int(os.environ.get("CRM_ACTIONS_PORT", "5055"))
+    rasa_port: int = int(os.environ.get("CRM_RASA_PORT", "5005"))
+    model_path: Path = MODEL_PATH
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "log"
+
+    @property
+    def backend_url(self) -> str:
+        return f"http://127.0.0.1:{self.backend_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    def rasa_token(self) -> str:
+        return os.environ.get("CRM_RASA_TOKEN") or load_or_create_secret(
+            self.var_dir / "secrets", "rasa_token"
+        )
+
+
+@dataclass
+class _Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: IO[bytes]
+
+
+class Stack:
+    """The three processes, started in dependency order and stopped together."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self._processes: list[_Process] = []
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(RASA_ENV)
+        env["CRM_VAR_DIR"] = str(self.config.var_dir)
+        if self.config.database_url:
+            env["CRM_DATABASE_URL"] = self.config.database_url
+        env["CRM_BACKEND_URL"] = self.config.backend_url
+        env["ACTION_ENDPOINT_URL"] = f"{self.config.actions_url}/webhook"
+        env.update(self.config.extra_env)
+        return env
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        self.config.log_dir.mkdir(parents=True, exist_ok=True)
+        log = (self.config.log_dir / f"{name}.log").open("ab")
+        popen = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
+            argv,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group, so stop() reaches children
+        )
+        self._processes.append(_Process(name, popen, log))
+
+    def start(self, timeout: float = 240.0) -> None:
+        cfg = self.config
+        env = self._env()
+        try:
+            self._spawn(
+                "backend",
+                [
+                    str(APP_BIN / "uvicorn"),
+                    "crm_backend.main:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(cfg.backend_port),
+                    "--no-access-log",
+                ],
+                env,
+            )
+            self._spawn(
+                "actions",
+                [
+                    str(APP_BIN / "python"),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(cfg.actions_port),
+                ],
+                env,
+            )
+            self._spawn(
+                "rasa",
+                [
+                    str(RASA_BIN / "rasa"),
+                    "run",
+                    "--enable-api",
+                    "--auth-token",
+                    cfg.rasa_token(),
+                    "--port",
+                    str(cfg.rasa_port),
+                    "--interface",
+                    "127.0.0.1",
+                    "--model",
+                    str(cfg.model_path),
+                    "--endpoints",
+                    "bot/endpoints.yml",
+                    "--credentials",
+                    "bot/credentials.yml",
+                    "--cors",
+                    cfg.backend_url,
+                ],
+                env,
+            )
+            deadline = time.monotonic() + timeout
+            self._wait_for("backend", f"{cfg.backend_url}/healthz", deadline)
+            self._wait_for("actions", f"{cfg.actions_url}/health", deadline)
+            self._wait_for("rasa", f"{cfg.rasa_url}/status?token={cfg.rasa_token()}", deadline)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_for(self, name: str, url: str, deadline: float) -> None:
+        process = next(p for p in self._processes if p.name == name)
+        while time.monotonic() < deadline:
+            if process.popen.poll() is not None:
+                raise RuntimeError(
+                    f"{name} exited with code {process.popen.returncode}; "
+                    f"see {self.config.log_dir / (name + '.log')}"
+                )
+            try:
+                if httpx.get(url, timeout=2.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise TimeoutError(f"{name} did not become healthy; see {self.config.log_dir}")
+
+    def pids(self) -> dict[str, int]:
+        return {p.name: p.popen.pid for p in self._processes}
+
+    def failed(self) -> list[str]:
+        return [p.name for p in self._processes if p.popen.poll() is not None]
+
+    def stop(self, grace: float = 10.0) -> None:
+        for process in reversed(self._processes):
+            if process.popen.poll() is None:
+                _signal_group(process.popen.pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self._processes:
+            try:
+                process.popen.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            except subprocess.TimeoutExpired:
+                _signal_group(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()
+            process.log.close()
+        self._processes.clear()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, sig)
+
+
+def run_until_interrupted(*, train: bool = True) -> None:
+    """``make run``: prepare the database and model, start everything, wait for Ctrl-C."""
+    from crm_backend.cli import demo_staff_file
+
+    if train:
+        subprocess.run(["bash", "bot/train_if_changed.sh"], cwd=PROJECT_ROOT, check=True)  # noqa: S607
+    if not MODEL_PATH.exists():
+        sys.exit(f"no Rasa model at {MODEL_PATH}; run `make train`")
+    for step in (["db", "upgrade"], ["seed", "--if-empty"]):
+        subprocess.run([str(APP_BIN / "crm"), *step], cwd=PROJECT_ROOT, check=True)  # noqa: S603
+    config = StackConfig()
+    stack = Stack(config)
+    print("starting backend, action server and Rasa (logs in var/log/) ...", flush=True)
+    stack.start()
+    print(_banner(config, demo_staff_file()), flush=True)
+    stopping = False
+
+    def _stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        while not stopping:
+            if dead := stack.failed():
+                print(f"stopped: {', '.join(dead)} exited; see {config.log_dir}", flush=True)
+                break
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping ...", flush=True)
+        stack.stop()
+
+
+def _banner(config: StackConfig, staff_file: Path) -> str:
+    import json
+
+    lines = [
+        "",
+        "HK Retail CRM is running. Ctrl-C stops everything.",
+        f"  backend API     {config.backend_url}/api/v1   (OpenAPI: {config.backend_url}/docs)",
+        f"  health          {config.backend_url}/healthz",
+        f"  Rasa REST       {config.rasa_url}/webhooks/rest/webhook",
+        f"  Rasa HTTP API   {config.rasa_url}  (token in var/secrets/rasa_token)",
+        f"  action server   {config.actions_url}/health",
+        f"  logs            {config.log_dir}/",
+        "",
+        "Demo staff sign-ins (POST /api/v1/auth/staff/login):",
+    ]
+    if staff_file.exists():
+        for row in json.loads(staff_file.read_text(encoding="utf-8")):
+            lines.append(f"  {row['username']:<20} {row['password']:<16} {row['department']}")
+    else:
+        lines.append("  (none recorded; create one with `crm staff add`)")
+    lines += [
+        "Demo customer token: .venv/bin/crm token customer C000001",
+        f"Try it: curl -s -XPOST localhost:{config.rasa_port}/webhooks/rest/webhook "
+        """-H 'content-type: application/json' """
+        """-d '{"sender":"demo","message":"I want to complain"}'""",
+        "",
+    ]
+    return "\n".join(lines)

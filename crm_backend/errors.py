@@ -1,0 +1,54 @@
+"""Domain exceptions; ``api/errors.py`` maps each to one HTTP status."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class. ``message`` is shown to the caller, so it never holds personal data."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAuthenticated(DomainError):
+    pass
+
+
+class PermissionDenied(DomainError):
+    pass
+
+
+class NotFound(DomainError):
+    pass
+
+
+class ComplaintNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("complaint not found")
+
+
+class CustomerNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("customer not found")
+
+
+class OrderNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("order not found")
+
+
+class InvalidInput(DomainError):
+    """A value that passed schema validation but breaks a business rule."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class Conflict(DomainError):
+    pass
+
+
+class IllegalTransition(Conflict):
+    pass

@@ -1,0 +1,31 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from crm_backend.api.errors import install_error_handlers
+from crm_backend.api.routes import auth, callbacks, complaints, customers, health, orders
+from crm_backend.config import Settings, get_settings
+from crm_backend.db import make_engine, make_session_factory
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="HK Retail CRM",
+        version="0.1.0",
+        description="Backend of the conversational CRM assistant.",
+    )
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    install_error_handlers(app)
+
+    api = APIRouter(prefix="/api/v1")
+    for module in (auth, complaints, customers, orders, callbacks):
+        api.include_router(module.router)
+    app.include_router(health.router)
+    app.include_router(api)
+    return app

@@ -1,0 +1,98 @@
+"""Callback requests ("I want a person") and when a person will get back to the customer."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_backend.db import utcnow
+from crm_backend.errors import InvalidInput, PermissionDenied
+from crm_backend.models import CallbackRequest, Complaint
+from crm_backend.schemas.callback import CallbackCreate, CallbackRead
+from crm_backend.services.audit import record_access
+from crm_backend.services.clock import HONG_KONG, format_local
+from crm_backend.services.contacts import resolve_contact
+from crm_backend.services.customers import customer_of
+from crm_backend.services.masking import mask_contact
+from crm_backend.services.tokens import Principal
+
+# Customer service hotline hours (Hong Kong time), Monday to Saturday. Public holidays are
+# not modelled yet, so a promise made before one may be late by a day.
+OPENING = time(9, 0)
+CLOSING = time(18, 0)
+WORKING_DAYS = range(0, 6)
+CALLBACK_WITHIN = timedelta(hours=2)
+
+
+def callback_due(now: datetime, within: timedelta = CALLBACK_WITHIN) -> datetime:
+    """``now`` plus ``within`` counted in working hours only."""
+    moment = now.astimezone(HONG_KONG)
+    remaining = within
+    while remaining > timedelta(0):
+        opening = moment.replace(hour=OPENING.hour, minute=OPENING.minute, second=0, microsecond=0)
+        closing = moment.replace(hour=CLOSING.hour, minute=CLOSING.minute, second=0, microsecond=0)
+        if moment.weekday() not in WORKING_DAYS or moment >= closing:
+            moment = (opening + timedelta(days=1)).replace(hour=OPENING.hour)
+            continue
+        moment = max(moment, opening)
+        step = min(remaining, closing - moment)
+        moment += step
+        remaining -= step
+    return moment
+
+
+def create_callback(
+    *, session: Session, data: CallbackCreate, principal: Principal | None
+) -> CallbackRequest:
+    if principal is not None and principal.kind != "customer":
+        raise PermissionDenied("staff cannot request callbacks")
+    customer = customer_of(session=session, principal=principal) if principal else None
+    method, value = resolve_contact(
+        method=data.contact_method, value=data.contact_value, customer=customer
+    )
+    if method is None or value is None:
+        raise InvalidInput("contact_value", "we need an email address or phone number to reach you")
+    complaint = None
+    if data.complaint_ref:
+        complaint = session.scalar(
+            select(Complaint).where(Complaint.reference == data.complaint_ref)
+        )
+        # Only the customer's own complaint may be attached; others are silently left out.
+        if complaint is None or customer is None or complaint.customer_id != customer.id:
+            complaint = None
+    now = utcnow()
+    callback = CallbackRequest(
+        customer_id=customer.id if customer else None,
+        complaint_id=complaint.id if complaint else None,
+        conversation_id=data.conversation_id,
+        contact_method=method,
+        contact_value=value,
+        context={"reason": data.reason, **data.context},
+        expected_by=callback_due(now),
+        created_at=now,
+    )
+    session.add(callback)
+    session.flush()
+    record_access(
+        session=session,
+        principal=principal,
+        action="create",
+        record_type="callback_request",
+        record_id=str(callback.id),
+        purpose="customer_contact",
+    )
+    return callback
+
+
+def callback_view(callback: CallbackRequest, complaint_ref: str | None) -> CallbackRead:
+    return CallbackRead(
+        id=callback.id,
+        status=callback.status,
+        contact_method=callback.contact_method,
+        contact_masked=mask_contact(callback.contact_method, callback.contact_value),
+        complaint_ref=complaint_ref,
+        expected_by=callback.expected_by,
+        expected_by_local=format_local(callback.expected_by),
+    )

@@ -1,0 +1,58 @@
+"""Customer lookup and the department-dependent view of a customer record."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crm_backend.errors import CustomerNotFound, NotAuthenticated
+from crm_backend.models import Customer
+from crm_backend.schemas.customer import CustomerRead
+from crm_backend.services.access import staff_view_level
+from crm_backend.services.audit import record_access
+from crm_backend.services.masking import mask_email, mask_name, mask_phone
+from crm_backend.services.tokens import Principal
+
+
+def find_customer(*, session: Session, customer_no: str) -> Customer | None:
+    return session.scalar(select(Customer).where(Customer.customer_no == customer_no))
+
+
+def customer_of(*, session: Session, principal: Principal) -> Customer:
+    """The customer a customer token names; a token for a deleted customer is no longer valid."""
+    customer = find_customer(session=session, customer_no=principal.subject)
+    if customer is None:
+        raise NotAuthenticated("invalid token")
+    return customer
+
+
+def read_customer(*, session: Session, principal: Principal, customer_no: str) -> CustomerRead:
+    if principal.kind == "customer":
+        # Another customer's number answers exactly like an unknown one.
+        if principal.subject != customer_no:
+            raise CustomerNotFound()
+        masked = False
+    else:
+        masked = staff_view_level(principal, "customers") == "masked"
+    customer = find_customer(session=session, customer_no=customer_no)
+    if customer is None:
+        raise CustomerNotFound()
+    record_access(
+        session=session,
+        principal=principal,
+        action="read",
+        record_type="customer",
+        record_id=customer.customer_no,
+        purpose="self_service" if principal.kind == "customer" else "customer_service",
+    )
+    return CustomerRead(
+        customer_no=customer.customer_no,
+        name=mask_name(customer.display_name) if masked else customer.display_name or None,
+        email=mask_email(customer.email) if masked else customer.email,
+        phone=mask_phone(customer.phone) if masked else customer.phone,
+        address_line=None if masked else customer.address_line,
+        district=customer.district,
+        preferred_language=customer.preferred_language,
+        masked=masked,
+        created_at=customer.created_at,
+    )
