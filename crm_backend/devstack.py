@@ -69,6 +69,7 @@ class StackConfig:
 @dataclass
 class _Process:
     name: str
+    argv: list[str]
     popen: subprocess.Popen[bytes]
     log: IO[bytes]
 
@@ -103,7 +104,7 @@ class Stack:
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, so stop() reaches children
         )
-        self._processes.append(_Process(name, popen, log))
+        self._processes.append(_Process(name, argv, popen, log))
 
     def start(self, timeout: float = 240.0) -> None:
         cfg = self.config
@@ -168,7 +169,7 @@ class Stack:
             raise
 
     def _wait_for(self, name: str, url: str, deadline: float) -> None:
-        process = next(p for p in self._processes if p.name == name)
+        process = self._process(name)
         while time.monotonic() < deadline:
             if process.popen.poll() is not None:
                 raise RuntimeError(
@@ -182,6 +183,23 @@ class Stack:
                 pass
             time.sleep(0.5)
         raise TimeoutError(f"{name} did not become healthy; see {self.config.log_dir}")
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process (tests use this to see the others cope with its absence)."""
+        process = self._process(name)
+        _signal_group(process.popen.pid, signal.SIGTERM)
+        process.popen.wait(timeout=15)
+        process.log.close()
+        self._processes.remove(process)
+
+    def restart_process(self, name: str, health_url: str, timeout: float = 60.0) -> None:
+        argv = self._process(name).argv
+        self.stop_process(name)
+        self._spawn(name, argv, self._env())
+        self._wait_for(name, health_url, time.monotonic() + timeout)
+
+    def _process(self, name: str) -> _Process:
+        return next(p for p in self._processes if p.name == name)
 
     def pids(self) -> dict[str, int]:
         return {p.name: p.popen.pid for p in self._processes}

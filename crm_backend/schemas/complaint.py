@@ -65,6 +65,8 @@ class ComplaintRead(BaseModel):
     sla_policy_version: str
     first_response_due_at: datetime
     resolution_due_at: datetime
+    first_response_due_local: str = Field(description="Hong Kong time, for showing to people")
+    resolution_due_local: str
     created_at: datetime
     updated_at: datetime
     events: list[ComplaintEventRead]

@@ -156,6 +156,8 @@ def complaint_view(complaint: Complaint, *, include_description: bool) -> Compla
         sla_policy_version=complaint.sla_policy_version,
         first_response_due_at=complaint.first_response_due_at,
         resolution_due_at=complaint.resolution_due_at,
+        first_response_due_local=format_local(complaint.first_response_due_at),
+        resolution_due_local=format_local(complaint.resolution_due_at),
         created_at=complaint.created_at,
         updated_at=complaint.updated_at,
         events=[ComplaintEventRead.model_validate(event) for event in complaint.events],

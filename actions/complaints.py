@@ -1,0 +1,329 @@
+"""The complaint form: validation, confirmation summary, filing and cancelling."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import crm_client
+from actions.contact import contact_payload, mask_contact, validate_contact_slot
+from actions.conversation import latest_intent, user_token
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = ("complaint_description", "complaint_category", "order_no", "contact")
+FIELD_SLOTS = {
+    "description": "complaint_description",
+    "category": "complaint_category",
+    "order_no": "order_no",
+    "contact": "contact",
+}
+# Backend request fields (as named in a 422 answer) to the slot that holds them.
+BACKEND_FIELD_SLOTS = {
+    "description": "complaint_description",
+    "category": "complaint_category",
+    "order_no": "order_no",
+    "contact_method": "contact",
+    "contact_value": "contact",
+}
+NO_ORDER = "none"
+MIN_DESCRIPTION_CHARS = 10
+MAX_DESCRIPTION_CHARS = 2000
+PREVIEW_CHARS = 160
+
+CATEGORY_LABELS = {
+    "product_quality": "product quality",
+    "delivery": "delivery",
+    "service": "service in store or online",
+    "billing": "billing or payment",
+    "refund": "a refund",
+    "other": "something else",
+}
+# Words customers use for each category, for answers typed instead of tapped.
+_CATEGORY_WORDS = {
+    "product_quality": (
+        "quality",
+        "broken",
+        "faulty",
+        "defect",
+        "damaged item",
+        "not working",
+        "stopped working",
+        "product",
+    ),
+    "delivery": ("deliver", "shipping", "courier", "parcel", "late", "arrive", "sf express"),
+    "service": ("service", "staff", "rude", "shop", "store", "attitude", "sales"),
+    "billing": ("bill", "charge", "payment", "price", "overcharg", "invoice", "octopus", "card"),
+    "refund": ("refund", "money back", "return"),
+    "other": ("other", "something else", "else"),
+}
+_NO_ORDER_WORDS = re.compile(
+    r"^(no|none|nope|n/?a|skip|no order|don'?t have( one)?|not sure)\W*$", re.I
+)
+_ORDER_NO = re.compile(r"\bord[\s-]?(\d{8})\b", re.I)
+
+
+# Words of "I want to make a complaint" itself, which say nothing about what happened.
+_REQUEST_WORDS = frozenset(
+    [
+        "i",
+        "i'd",
+        "i'm",
+        "im",
+        "want",
+        "wanna",
+        "would",
+        "like",
+        "to",
+        "make",
+        "a",
+        "an",
+        "file",
+        "lodge",
+        "raise",
+        "submit",
+        "report",
+        "complain",
+        "complaint",
+        "complaints",
+        "about",
+        "my",
+        "can",
+        "how",
+        "do",
+        "please",
+        "pls",
+        "need",
+        "have",
+        "hi",
+        "hello",
+        "there",
+        "is",
+        "it",
+        "this",
+        "the",
+        "one",
+        "some",
+    ]
+)
+
+
+def says_what_happened(text: str) -> bool:
+    words = re.findall(r"[\w']+", text.casefold())
+    details = [word for word in words if word not in _REQUEST_WORDS]
+    return len(details) >= 3 and len(text) <= MAX_DESCRIPTION_CHARS
+
+
+def category_from_text(text: str) -> str | None:
+    text = text.casefold().strip()
+    if text in CATEGORY_LABELS:
+        return text
+    for category, words in _CATEGORY_WORDS.items():
+        if any(word in text for word in words):
+            return category
+    return None
+
+
+def order_no_from_text(text: str) -> str | None:
+    match = _ORDER_NO.search(text)
+    return f"ORD-{match.group(1)}" if match else None
+
+
+class ValidateComplaintForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_complaint_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        answered = any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS)
+        if latest_intent(tracker) == "change_answer" and answered:
+            return self._change_answer(dispatcher, tracker)
+        return await super().run(dispatcher, tracker, domain)
+
+    @staticmethod
+    def _change_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        field = next(tracker.get_latest_entity_values("complaint_field"), None)
+        events: list[EventType] = [
+            SlotSet("complaint_confirmed", None),
+            SlotSet("complaint_field", None),
+        ]
+        slot = FIELD_SLOTS.get(field or "")
+        if slot is None:
+            dispatcher.utter_message(response="utter_ask_which_field")
+            return events
+        # Clearing the slot makes the form ask for it again, then carry on where it was.
+        return [SlotSet(slot, None), *events]
+
+    def validate_complaint_description(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if tracker.get_slot("requested_slot") != "complaint_description":
+            # Taken from the message that started the form: keep it only if it tells a story,
+            # otherwise the form simply asks what happened.
+            return {"complaint_description": text if says_what_happened(text) else None}
+        if len(text) > MAX_DESCRIPTION_CHARS:
+            dispatcher.utter_message(
+                response="utter_invalid_description_long", max_chars=f"{MAX_DESCRIPTION_CHARS:,}"
+            )
+            return {"complaint_description": None}
+        if len(text) < MIN_DESCRIPTION_CHARS or len(text.split()) < 2:
+            dispatcher.utter_message(response="utter_invalid_description_short")
+            return {"complaint_description": None}
+        slots: dict[str, Any] = {"complaint_description": text}
+        # "my order ORD-00012345 arrived broken" answers the order question too.
+        if tracker.get_slot("order_no") is None and (order_no := order_no_from_text(text)):
+            slots["order_no"] = order_no
+        return slots
+
+    def validate_complaint_category(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        category = category_from_text(str(value or ""))
+        if category is None:
+            dispatcher.utter_message(response="utter_invalid_category")
+        return {"complaint_category": category}
+
+    async def validate_order_no(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "").strip()
+        if text == NO_ORDER or latest_intent(tracker) == "deny" or _NO_ORDER_WORDS.match(text):
+            return {"order_no": NO_ORDER}
+        order_no = order_no_from_text(text)
+        if order_no is None:
+            dispatcher.utter_message(response="utter_invalid_order_no")
+            return {"order_no": None}
+        token = user_token(tracker)
+        if token is None:
+            return {"order_no": order_no}  # a guest's order is checked by a colleague
+        try:
+            order = await crm_client.get_client().get_order(order_no, user_token=token)
+        except crm_client.NotFound:
+            dispatcher.utter_message(response="utter_order_not_on_account", order_no=order_no)
+            return {"order_no": None}
+        except crm_client.NotAuthorized:
+            dispatcher.utter_message(response="utter_sign_in_expired")
+            return {"order_no": order_no}
+        except crm_client.BackendError:
+            dispatcher.utter_message(response="utter_order_not_checked", order_no=order_no)
+            return {"order_no": order_no}
+        dispatcher.utter_message(
+            response="utter_order_found",
+            order_no=order_no,
+            ordered_on=str(order.get("ordered_at", ""))[:10],
+            channel_label="online" if order.get("channel") == "online" else order.get("store_name"),
+        )
+        return {"order_no": order_no}
+
+    def validate_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_contact_slot(value, dispatcher, tracker)
+
+    def validate_complaint_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value is True:
+            return {"complaint_confirmed": True}
+        dispatcher.utter_message(response="utter_ask_which_field")
+        return {"complaint_confirmed": None}
+
+
+class ActionAskComplaintConfirmed(Action):
+    """Shows what will be filed and asks for a yes."""
+
+    def name(self) -> str:
+        return "action_ask_complaint_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if latest_intent(tracker) in ("change_answer", "deny"):
+            return []  # the "which part?" buttons were just shown
+        description = tracker.get_slot("complaint_description") or ""
+        if len(description) > PREVIEW_CHARS:
+            description = description[: PREVIEW_CHARS - 1].rstrip() + "…"
+        order_no = tracker.get_slot("order_no")
+        dispatcher.utter_message(
+            response="utter_complaint_summary",
+            description_preview=description,
+            category_label=CATEGORY_LABELS.get(tracker.get_slot("complaint_category") or "", "-"),
+            order_label=order_no if order_no and order_no != NO_ORDER else "none",
+            contact_label=mask_contact(tracker.get_slot("contact") or ""),
+        )
+        return []
+
+
+def idempotency_key(tracker: Tracker) -> str:
+    """Same conversation and same content gives the same key, so a retried or double
+    submission files exactly one complaint."""
+    parts = [tracker.sender_id or "", *(str(tracker.get_slot(s) or "") for s in FORM_SLOTS)]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:48]
+
+
+def reset_complaint_slots() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS, "complaint_confirmed", "complaint_field")]
+
+
+class ActionSubmitComplaint(Action):
+    def name(self) -> str:
+        return "action_submit_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        order_no = tracker.get_slot("order_no")
+        payload: dict[str, Any] = {
+            "description": tracker.get_slot("complaint_description"),
+            "category": tracker.get_slot("complaint_category"),
+            "order_no": order_no if order_no and order_no != NO_ORDER else None,
+            "conversation_id": tracker.sender_id,
+            "channel": "chat",
+            **contact_payload(tracker.get_slot("contact") or ""),
+        }
+        try:
+            complaint = await crm_client.get_client().file_complaint(
+                payload, user_token=user_token(tracker), idempotency_key=idempotency_key(tracker)
+            )
+        except crm_client.InvalidRequest as exc:
+            # Ask again for the one answer the backend refused, keep the rest.
+            dispatcher.utter_message(response="utter_complaint_rejected", reason=exc.reason)
+            slot = BACKEND_FIELD_SLOTS.get(exc.field or "")
+            events: list[EventType] = [SlotSet("complaint_confirmed", None)]
+            if slot:
+                events.append(SlotSet(slot, None))
+            return [*events, FollowupAction("complaint_form")]
+        except crm_client.NotAuthorized:
+            dispatcher.utter_message(response="utter_sign_in_expired")
+            return [SlotSet("complaint_confirmed", None)]
+        except crm_client.BackendError as exc:
+            logger.warning("complaint not filed: %s", type(exc).__name__)
+            dispatcher.utter_message(response="utter_complaint_backend_down")
+            return [SlotSet("complaint_confirmed", None)]
+        dispatcher.utter_message(
+            response="utter_complaint_filed",
+            reference=complaint["reference"],
+            first_response_due=complaint["first_response_due_local"],
+            resolution_due=complaint["resolution_due_local"],
+        )
+        return [*reset_complaint_slots(), FollowupAction("utter_anything_else")]
+
+
+class ActionCancelComplaint(Action):
+    def name(self) -> str:
+        return "action_cancel_complaint"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_complaint_cancelled")
+        return reset_complaint_slots()

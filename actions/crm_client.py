@@ -1,0 +1,197 @@
+"""The one way actions reach the CRM backend.
+
+Every call sends the action server's service token; a signed-in user's own token is
+forwarded as the bearer, so the backend decides access, never the bot. Failures surface as
+typed exceptions; only idempotent calls are retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
+RETRY_DELAYS = (0.2, 0.6)
+
+
+class BackendError(Exception):
+    """The backend answered in a way the caller did not expect."""
+
+
+class BackendUnavailable(BackendError):
+    """The backend could not be reached, timed out or failed (5xx)."""
+
+
+class NotAuthorized(BackendError):
+    """401: the user's token is missing, forged or expired."""
+
+
+class Forbidden(BackendError):
+    """403: a valid token without the right."""
+
+
+class NotFound(BackendError):
+    """404: unknown, or not the caller's to see (the two look the same on purpose)."""
+
+
+class Conflict(BackendError):
+    """409: the request contradicts the current state."""
+
+
+class InvalidRequest(BackendError):
+    """422: the backend rejected a field; ``field`` names it, ``reason`` is safe to show."""
+
+    def __init__(self, field: str | None, reason: str) -> None:
+        super().__init__(f"{field or 'request'}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class CrmClient:
+    def __init__(
+        self,
+        base_url: str,
+        service_token: str,
+        *,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry_delays: tuple[float, ...] = RETRY_DELAYS,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/api/v1",
+            timeout=timeout,
+            transport=transport,
+            headers={"X-Service-Token": service_token, "User-Agent": "crm-actions/1"},
+        )
+        self._retry_delays = retry_delays
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def get_order(self, order_no: str, *, user_token: str) -> dict[str, Any]:
+        return await self._call("GET", f"/orders/{order_no}", user_token=user_token)
+
+    async def file_complaint(
+        self, payload: dict[str, Any], *, user_token: str | None, idempotency_key: str
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            "/complaints",
+            user_token=user_token,
+            json=payload,
+            headers={"Idempotency-Key": idempotency_key},
+            idempotent=True,
+        )
+
+    async def request_callback(
+        self, payload: dict[str, Any], *, user_token: str | None
+    ) -> dict[str, Any]:
+        return await self._call("POST", "/callbacks", user_token=user_token, json=payload)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        user_token: str | None,
+        json: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        request_headers = dict(headers or {})
+        if user_token:
+            request_headers["Authorization"] = f"Bearer {user_token}"
+        retry = method == "GET" if idempotent is None else idempotent
+        delays = self._retry_delays if retry else ()
+        for attempt in range(len(delays) + 1):
+            try:
+                response = await self._http.request(
+                    method, path, json=json, headers=request_headers
+                )
+                if response.status_code < 500:
+                    return _parse(response)
+                failure: Exception = BackendUnavailable(
+                    f"{method} {path}: HTTP {response.status_code}"
+                )
+            except httpx.TransportError as exc:  # connect errors, timeouts, dropped connections
+                failure = BackendUnavailable(f"{method} {path}: {type(exc).__name__}")
+            if attempt < len(delays):
+                logger.warning("backend call failed (%s), retrying", failure)
+                await asyncio.sleep(delays[attempt])
+        logger.error("backend unavailable: %s", failure)
+        raise failure
+
+
+def _parse(response: httpx.Response) -> dict[str, Any]:
+    status = response.status_code
+    if status < 300:
+        body: dict[str, Any] = response.json()
+        return body
+    detail = _detail(response)
+    if status == 401:
+        raise NotAuthorized(str(detail))
+    if status == 403:
+        raise Forbidden(str(detail))
+    if status == 404:
+        raise NotFound(str(detail))
+    if status == 409:
+        raise Conflict(str(detail))
+    if status == 422:
+        field, reason = _first_field_error(detail)
+        raise InvalidRequest(field, reason)
+    raise BackendError(f"unexpected HTTP {status}")
+
+
+def _detail(response: httpx.Response) -> Any:
+    try:
+        return response.json().get("detail")
+    except ValueError:
+        return None
+
+
+def _first_field_error(detail: Any) -> tuple[str | None, str]:
+    if isinstance(detail, list) and detail and isinstance(detail[0], dict):
+        location = detail[0].get("loc") or []
+        field = str(location[-1]) if location else None
+        return field, str(detail[0].get("msg", "invalid value"))
+    return None, str(detail or "invalid request")
+
+
+def _service_token_from_env() -> str:
+    token = os.environ.get("CRM_SERVICE_TOKEN")
+    if token:
+        return token
+    var_dir = Path(os.environ.get("CRM_VAR_DIR", Path(__file__).resolve().parents[1] / "var"))
+    path = var_dir / "secrets" / "service_token"
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError as exc:
+        raise RuntimeError(
+            f"no service token: set CRM_SERVICE_TOKEN or start the backend once to create {path}"
+        ) from exc
+
+
+_client: CrmClient | None = None
+
+
+def get_client() -> CrmClient:
+    """The process-wide client, built from the environment on first use."""
+    global _client
+    if _client is None:
+        _client = CrmClient(
+            os.environ.get("CRM_BACKEND_URL", "http://127.0.0.1:8000"), _service_token_from_env()
+        )
+    return _client
+
+
+def use_client(client: CrmClient | None) -> None:
+    """Replace the process-wide client (tests point it at an in-process backend)."""
+    global _client
+    _client = client

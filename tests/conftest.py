@@ -1,0 +1,144 @@
+"""Shared fixtures: a migrated, seeded database on SQLite and on PostgreSQL, the app, clients."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from crm_backend import migrate
+from crm_backend.config import Settings
+from crm_backend.db import make_engine
+from crm_backend.main import create_app
+from crm_backend.models.enums import Department, StaffRole
+from crm_backend.seed import seed_database
+from crm_backend.services.tokens import Principal, issue_token
+
+POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SEED_NOW = datetime(2026, 11, 1, tzinfo=UTC)
+SUPERVISORS = {"cs.supervisor", "management.demo"}
+
+
+@dataclass
+class SeededDatabase:
+    url: str
+    kind: str
+    demo_staff: dict[str, tuple[str, str]]  # username -> (department, password)
+
+
+def _create_postgres_database() -> tuple[str, str]:
+    name = f"crm_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres_database(name: str) -> None:
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _migrate_and_seed(url: str, kind: str) -> SeededDatabase:
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    summary = seed_database(engine, customers=60, orders=400, complaints=25, seed=11, now=SEED_NOW)
+    engine.dispose()
+    staff = {username: (dept, password) for username, dept, password in summary.demo_staff}
+    return SeededDatabase(url=url, kind=kind, demo_staff=staff)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SeededDatabase]:
+    """One migrated and seeded database per backend for the whole session.
+
+    PostgreSQL is not optional: if the server is down these tests fail rather than skip.
+    """
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "crm.sqlite3"
+        yield _migrate_and_seed(f"sqlite:///{path}", "sqlite")
+        return
+    name, url = _create_postgres_database()
+    try:
+        yield _migrate_and_seed(url, "postgres")
+    finally:
+        _drop_postgres_database(name)
+
+
+@pytest.fixture(scope="session")
+def settings(database: SeededDatabase, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return Settings(
+        environment="test",
+        var_dir=tmp_path_factory.mktemp("var"),
+        database_url=database.url,
+        signing_key=secrets.token_urlsafe(32),
+        service_token=secrets.token_urlsafe(32),
+    )
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    application = create_app(settings)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def session(app) -> Iterator[Session]:  # type: ignore[no-untyped-def]
+    factory: sessionmaker[Session] = app.state.session_factory
+    with factory() as db_session:
+        yield db_session
+
+
+class Headers:
+    """Request headers for each kind of caller, signed with the test settings."""
+
+    def __init__(self, settings: Settings, database: SeededDatabase) -> None:
+        self._settings = settings
+        self._database = database
+
+    def principal(self, principal: Principal) -> dict[str, str]:
+        token, _ = issue_token(self._settings, principal)
+        return {"Authorization": f"Bearer {token}"}
+
+    def customer(self, customer_no: str) -> dict[str, str]:
+        return self.principal(Principal(kind="customer", subject=customer_no))
+
+    def staff(self, username: str) -> dict[str, str]:
+        department, _ = self._database.demo_staff[username]
+        role = StaffRole.SUPERVISOR if username in SUPERVISORS else StaffRole.AGENT
+        return self.principal(
+            Principal(kind="staff", subject=username, department=Department(department), role=role)
+        )
+
+    def service(self) -> dict[str, str]:
+        return {"X-Service-Token": self._settings.service_token}
+
+
+@pytest.fixture
+def headers(settings: Settings, database: SeededDatabase) -> Headers:
+    return Headers(settings, database)
+
+
+@pytest.fixture
+def fresh_sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
