@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import crm_client
+from actions.complaints import DONE, FAILED
 from actions.contact import ON_FILE_ANY, contact_payload, validate_contact_slot
 from actions.conversation import user_token
 
@@ -77,19 +78,19 @@ class ActionSubmitCallback(Action):
             if exc.field in ("contact_method", "contact_value"):
                 # e.g. no usable contact on the account: ask for one instead.
                 dispatcher.utter_message(response="utter_no_contact_on_file", method="contact")
-                return [SlotSet("contact", None), FollowupAction("callback_form")]
+                return [FAILED, SlotSet("contact", None), FollowupAction("callback_form")]
             dispatcher.utter_message(response="utter_callback_backend_down")
-            return [SlotSet("contact", None)]
+            return [FAILED, SlotSet("contact", None)]
         except crm_client.NotAuthorized:
             dispatcher.utter_message(response="utter_sign_in_expired")
-            return [SlotSet("contact", None), FollowupAction("callback_form")]
+            return [FAILED, SlotSet("contact", None), FollowupAction("callback_form")]
         except crm_client.BackendError as exc:
             logger.warning("callback not booked: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_callback_backend_down")
-            return [SlotSet("contact", None)]
+            return [FAILED, SlotSet("contact", None)]
         dispatcher.utter_message(
             response="utter_callback_booked",
             contact_masked=callback["contact_masked"],
             expected_by=callback["expected_by_local"],
         )
-        return [SlotSet("contact", None), FollowupAction("utter_anything_else")]
+        return [DONE, SlotSet("contact", None)]

@@ -34,6 +34,9 @@ BACKEND_FIELD_SLOTS = {
     "contact_value": "contact",
 }
 NO_ORDER = "none"
+# The rules follow up ("anything else?") only after a request that went through.
+DONE = SlotSet("outcome", "done")
+FAILED = SlotSet("outcome", "failed")
 MIN_DESCRIPTION_CHARS = 10
 MAX_DESCRIPTION_CHARS = 2000
 PREVIEW_CHARS = 160
@@ -298,24 +301,24 @@ class ActionSubmitComplaint(Action):
             # Ask again for the one answer the backend refused, keep the rest.
             dispatcher.utter_message(response="utter_complaint_rejected", reason=exc.reason)
             slot = BACKEND_FIELD_SLOTS.get(exc.field or "")
-            events: list[EventType] = [SlotSet("complaint_confirmed", None)]
+            events: list[EventType] = [FAILED, SlotSet("complaint_confirmed", None)]
             if slot:
                 events.append(SlotSet(slot, None))
             return [*events, FollowupAction("complaint_form")]
         except crm_client.NotAuthorized:
             dispatcher.utter_message(response="utter_sign_in_expired")
-            return [SlotSet("complaint_confirmed", None)]
+            return [FAILED, SlotSet("complaint_confirmed", None)]
         except crm_client.BackendError as exc:
             logger.warning("complaint not filed: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_complaint_backend_down")
-            return [SlotSet("complaint_confirmed", None)]
+            return [FAILED, SlotSet("complaint_confirmed", None)]
         dispatcher.utter_message(
             response="utter_complaint_filed",
             reference=complaint["reference"],
             first_response_due=complaint["first_response_due_local"],
             resolution_due=complaint["resolution_due_local"],
         )
-        return [*reset_complaint_slots(), FollowupAction("utter_anything_else")]
+        return [DONE, *reset_complaint_slots()]
 
 
 class ActionCancelComplaint(Action):

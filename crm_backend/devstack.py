@@ -7,6 +7,7 @@ three start the stack the same way.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -103,6 +104,7 @@ class Stack:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group, so stop() reaches children
+            preexec_fn=_die_with_parent,
         )
         self._processes.append(_Process(name, argv, popen, log))
 
@@ -227,6 +229,14 @@ class Stack:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> None:
+    """Linux: have the child receive SIGTERM if the process that started it dies, so a killed
+    test run or launcher never leaves servers holding the ports."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

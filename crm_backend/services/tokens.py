@@ -81,8 +81,8 @@ def decode_token(settings: Settings, token: str) -> Principal:
             return Principal(
                 kind="staff",
                 subject=subject,
-                department=Department(claims.get("dept")),
-                role=StaffRole(claims.get("role")),
+                department=Department(str(claims.get("dept"))),
+                role=StaffRole(str(claims.get("role"))),
             )
         except ValueError as exc:
             raise NotAuthenticated("invalid token") from exc
