@@ -22,7 +22,7 @@ import httpx
 from crm_backend import migrate
 from crm_backend.db import make_engine
 from crm_backend.devstack import Stack, StackConfig
-from crm_backend.seed import seed_database
+from crm_backend.demo_data import seed_database
 
 TURNS = [
     "hi",

@@ -51,7 +51,7 @@ def seed(
     if_empty: Annotated[bool, typer.Option(help="Do nothing when customers exist")] = False,
 ) -> None:
     """Fill an empty database with a realistic, deterministic demo data set."""
-    from crm_backend.seed import seed_database
+    from crm_backend.demo_data import seed_database
 
     engine = make_engine(get_settings().database_url)
     with engine.connect() as conn:

@@ -1,0 +1,172 @@
+"""Complaints in every state, with timelines consistent with their status and SLA."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from crm_backend.demo_data import vocabulary as v
+from crm_backend.demo_data.orders import OrderIndex
+from crm_backend.models.enums import ComplaintCategory, ComplaintStatus, Priority
+from crm_backend.services.complaints import complaint_reference
+from crm_backend.services.contacts import normalise_email, normalise_phone
+from crm_backend.services.sla import SlaPolicy
+
+Row = dict[str, Any]
+PATH = (
+    ComplaintStatus.NEW,
+    ComplaintStatus.ACKNOWLEDGED,
+    ComplaintStatus.IN_PROGRESS,
+    ComplaintStatus.RESOLVED,
+    ComplaintStatus.CLOSED,
+)
+CATEGORY_WEIGHTS = {
+    ComplaintCategory.DELIVERY: 30, ComplaintCategory.PRODUCT_QUALITY: 25,
+    ComplaintCategory.SERVICE: 18, ComplaintCategory.REFUND: 12, ComplaintCategory.BILLING: 10,
+    ComplaintCategory.OTHER: 5,
+}  # fmt: skip
+
+
+def _final_status(rng: random.Random, age: timedelta) -> ComplaintStatus:
+    if age < timedelta(days=2):
+        return rng.choice((ComplaintStatus.NEW, ComplaintStatus.ACKNOWLEDGED))
+    if age < timedelta(days=10):
+        return rng.choice(
+            (ComplaintStatus.ACKNOWLEDGED, ComplaintStatus.IN_PROGRESS,
+             ComplaintStatus.AWAITING_CUSTOMER, ComplaintStatus.RESOLVED)
+        )  # fmt: skip
+    statuses = (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED, ComplaintStatus.IN_PROGRESS,
+                ComplaintStatus.AWAITING_CUSTOMER, ComplaintStatus.NEW)  # fmt: skip
+    return rng.choices(statuses, (45, 40, 8, 4, 3))[0]
+
+
+def _contact(rng: random.Random, customer: Row | None) -> tuple[str | None, str | None]:
+    if customer is not None:
+        if email := normalise_email(customer["email"] or ""):
+            return "email", email
+        if phone := normalise_phone(customer["phone"] or ""):
+            return "phone", phone
+        return None, None
+    if rng.random() < 0.5:
+        return "phone", f"+852{rng.choice('569')}{rng.randrange(10_000_000):07d}"
+    return "email", f"guest{rng.randrange(100_000)}@{rng.choice(v.EMAIL_DOMAINS)}"
+
+
+def complaint_rows(
+    rng: random.Random,
+    count: int,
+    now: datetime,
+    orders: OrderIndex,
+    customers: list[Row],
+    products: list[Row],
+    policy: SlaPolicy,
+    staff_usernames: dict[str, int],
+) -> tuple[list[Row], list[Row]]:
+    recent = orders.since(now - timedelta(days=365))
+    handler = "cs.demo"
+    complaints: list[Row] = []
+    events: list[Row] = []
+    for complaint_id in range(1, count + 1):
+        category = rng.choices(list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values()))[0]
+        linked = len(recent) > 0 and rng.random() < 0.7
+        order_id = customer = None
+        store = rng.choice(v.STORES)
+        if linked:
+            order_id = rng.choice(recent) + 1
+            customer = customers[orders.customer_ids[order_id - 1] - 1]
+            store = orders.stores[order_id - 1] or store
+            created = orders.times[order_id - 1] + timedelta(days=rng.uniform(1, 20))
+        else:
+            created = now - timedelta(days=rng.uniform(1, 365))
+        created = min(created, now - timedelta(hours=rng.uniform(1, 48)))
+        description = rng.choice(v.COMPLAINT_TEXTS[category.value]).format(
+            product=rng.choice(products)["name"].lower(), store=store, days=rng.randrange(3, 30)
+        )
+        priority: Priority = policy.priority_for(category, description)
+        first_due, resolution_due = policy.due_times(priority, created)
+        status = _final_status(rng, now - created)
+        method, value = _contact(rng, customer)
+
+        timeline = _timeline(rng, status, created, first_due, resolution_due, now)
+        reached = {to for _, to, _ in timeline}
+        resolved_at = next((t for t, to, _ in timeline if to == ComplaintStatus.RESOLVED), None)
+        breached = (resolved_at or now) > resolution_due
+        complaints.append(
+            {
+                "id": complaint_id,
+                "reference": complaint_reference(complaint_id),
+                "customer_id": customer["id"] if customer else None,
+                "order_id": order_id,
+                "category": category.value,
+                "description": description,
+                "priority": priority.value,
+                "status": timeline[-1][1].value,
+                "escalation_level": 1 if breached and rng.random() < 0.6 else 0,
+                "channel": rng.choices(("chat", "email", "phone", "store"), (40, 25, 20, 15))[0],
+                "contact_method": method,
+                "contact_value": value,
+                "conversation_id": None,
+                "idempotency_key": None,
+                "assigned_staff_id": None
+                if status == ComplaintStatus.NEW
+                else staff_usernames[handler],
+                "sla_policy_version": policy.version,
+                "first_response_due_at": first_due,
+                "resolution_due_at": resolution_due,
+                "first_responded_at": timeline[1][0] if len(timeline) > 1 else None,
+                "resolved_at": resolved_at,
+                "closed_at": timeline[-1][0] if ComplaintStatus.CLOSED in reached else None,
+                "created_at": created,
+                "updated_at": timeline[-1][0],
+            }
+        )
+        for moment, to_status, from_status in timeline:
+            created_event = from_status is None
+            events.append(
+                {
+                    "id": len(events) + 1,
+                    "complaint_id": complaint_id,
+                    "event_type": "created" if created_event else "status_changed",
+                    "from_status": from_status.value if from_status else None,
+                    "to_status": to_status.value,
+                    "note": None if created_event else rng.choice(v.STAFF_NOTES),
+                    "actor_type": "customer" if created_event and customer else
+                                  "system" if created_event else "staff",
+                    "actor_id": None if created_event else handler,
+                    "created_at": moment,
+                }
+            )  # fmt: skip
+    return complaints, events
+
+
+def _timeline(
+    rng: random.Random,
+    final: ComplaintStatus,
+    created: datetime,
+    first_due: datetime,
+    resolution_due: datetime,
+    now: datetime,
+) -> list[tuple[datetime, ComplaintStatus, ComplaintStatus | None]]:
+    """(time, to_status, from_status) steps from creation to ``final``, never after ``now``."""
+    path: tuple[ComplaintStatus, ...]
+    if final == ComplaintStatus.AWAITING_CUSTOMER:
+        path = (*PATH[:3], ComplaintStatus.AWAITING_CUSTOMER)
+    else:
+        path = PATH[: PATH.index(final) + 1]
+    steps: list[tuple[datetime, ComplaintStatus, ComplaintStatus | None]] = [
+        (created, path[0], None)
+    ]
+    moment = created
+    for previous, status in itertools.pairwise(path):
+        if status == ComplaintStatus.ACKNOWLEDGED:
+            target = created + (first_due - created) * rng.uniform(0.2, 1.5)
+        elif status == ComplaintStatus.RESOLVED:
+            target = created + (resolution_due - created) * rng.uniform(0.3, 1.6)
+        else:
+            target = moment + timedelta(hours=rng.uniform(1, 72))
+        # Keep the order of events and stay in the past.
+        moment = min(max(target, moment + timedelta(minutes=5)), now - timedelta(minutes=1))
+        steps.append((moment, status, previous))
+    return steps
