@@ -21,8 +21,8 @@ import httpx
 
 from crm_backend import migrate
 from crm_backend.db import make_engine
-from crm_backend.devstack import Stack, StackConfig
 from crm_backend.demo_data import seed_database
+from crm_backend.devstack import Stack, StackConfig
 
 TURNS = [
     "hi",

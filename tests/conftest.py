@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_backend import migrate
 from crm_backend.config import Settings
 from crm_backend.db import make_engine
+from crm_backend.demo_data import seed_database
 from crm_backend.main import create_app
 from crm_backend.models.enums import Department, StaffRole
-from crm_backend.demo_data import seed_database
 from crm_backend.services.tokens import Principal, issue_token
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

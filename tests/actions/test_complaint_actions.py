@@ -16,6 +16,7 @@ from actions.complaints import (
 from crm_backend.models import CallbackRequest, Complaint, Customer, Order
 
 DESCRIPTION = "My parcel arrived two weeks late and the box was crushed."
+ASKED = {"requested_slot": "complaint_description"}
 
 
 def slot_values(events) -> dict:
@@ -52,7 +53,7 @@ async def validate(tracker, dispatcher, domain):
 async def test_bad_descriptions_are_asked_again(
     tracker_factory, dispatcher, domain, said, text, expected_response
 ):
-    tracker = tracker_factory(text=text, candidates={"complaint_description": text})
+    tracker = tracker_factory(text=text, candidates={"complaint_description": text}, slots=ASKED)
     slots = await validate(tracker, dispatcher, domain)
     assert slots["complaint_description"] is None
     assert said() == [expected_response]
@@ -65,7 +66,7 @@ async def test_bad_descriptions_are_asked_again(
 async def test_unicode_and_markup_descriptions_are_kept_as_text(
     tracker_factory, dispatcher, domain, said, text
 ):
-    tracker = tracker_factory(text=text, candidates={"complaint_description": text})
+    tracker = tracker_factory(text=text, candidates={"complaint_description": text}, slots=ASKED)
     slots = await validate(tracker, dispatcher, domain)
     assert slots["complaint_description"] == text
     assert said() == []
@@ -75,10 +76,30 @@ async def test_order_number_in_the_description_answers_the_order_question(
     tracker_factory, dispatcher, domain
 ):
     text = "order ord-00012345 came with a cracked screen"
-    slots = await validate(
-        tracker_factory(text=text, candidates={"complaint_description": text}), dispatcher, domain
-    )
+    tracker = tracker_factory(text=text, candidates={"complaint_description": text}, slots=ASKED)
+    slots = await validate(tracker, dispatcher, domain)
     assert slots["order_no"] == "ORD-00012345"
+
+
+@pytest.mark.parametrize(
+    ("opening", "kept"),
+    [
+        ("my parcel never arrived, can i complain?", True),
+        ("the staff at mong kok were rude to me", True),
+        ("I want to make a complaint about my order", False),
+        ("i want to complain", False),
+    ],
+)
+async def test_the_opening_message_is_kept_only_if_it_says_what_happened(
+    tracker_factory, dispatcher, domain, said, opening, kept
+):
+    # Before the form asks anything, requested_slot is empty: this is the prefilled opening.
+    tracker = tracker_factory(
+        text=opening, intent="file_complaint", candidates={"complaint_description": opening}
+    )
+    slots = await validate(tracker, dispatcher, domain)
+    assert slots["complaint_description"] == (opening if kept else None)
+    assert said() == []
 
 
 # --- category ----------------------------------------------------------------------------
@@ -328,10 +349,9 @@ async def test_signed_in_callback_needs_no_questions(tracker_factory, dispatcher
     assert await ActionPrepareCallback().run(dispatcher, tracker, domain) == [
         SlotSet("contact", "on_file")
     ]
+    # A guest is asked, unless they already gave a contact for a complaint just now.
     guest = tracker_factory(text="call me", intent="request_human", active_loop=None)
-    assert await ActionPrepareCallback().run(dispatcher, guest, domain) == [
-        SlotSet("contact", None)
-    ]
+    assert await ActionPrepareCallback().run(dispatcher, guest, domain) == []
 
 
 async def test_callback_with_backend_down_says_so(
