@@ -134,6 +134,17 @@ def category_from_text(text: str) -> str | None:
     return None
 
 
+def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
+    """A slot's value before the latest user message filled it with a new candidate."""
+    events = tracker.events
+    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=0)
+    value = None
+    for event in events[:latest_user]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+    return value
+
+
 def order_no_from_text(text: str) -> str | None:
     match = _ORDER_NO.search(text)
     return f"ORD-{match.group(1)}" if match else None
@@ -170,9 +181,15 @@ class ValidateComplaintForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
         if tracker.get_slot("requested_slot") != "complaint_description":
-            # Taken from the message that started the form: keep it only if it tells a story,
-            # otherwise the form simply asks what happened.
-            return {"complaint_description": text if says_what_happened(text) else None}
+            # Taken from the message that (re)started the form: use it if it tells a story,
+            # else keep what the customer said before (a "try again"), else ask.
+            if says_what_happened(text):
+                return {"complaint_description": text}
+            return {
+                "complaint_description": value_before_latest_message(
+                    tracker, "complaint_description"
+                )
+            }
         if len(text) > MAX_DESCRIPTION_CHARS:
             dispatcher.utter_message(
                 response="utter_invalid_description_long", max_chars=f"{MAX_DESCRIPTION_CHARS:,}"

@@ -81,6 +81,7 @@ class Stack:
     def __init__(self, config: StackConfig) -> None:
         self.config = config
         self._processes: list[_Process] = []
+        self._stopped: dict[str, list[str]] = {}
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -193,11 +194,11 @@ class Stack:
         process.popen.wait(timeout=15)
         process.log.close()
         self._processes.remove(process)
+        self._stopped[name] = process.argv
 
-    def restart_process(self, name: str, health_url: str, timeout: float = 60.0) -> None:
-        argv = self._process(name).argv
-        self.stop_process(name)
-        self._spawn(name, argv, self._env())
+    def start_process(self, name: str, health_url: str, timeout: float = 60.0) -> None:
+        """Start again a process that ``stop_process`` stopped, and wait until it is healthy."""
+        self._spawn(name, self._stopped.pop(name), self._env())
         self._wait_for(name, health_url, time.monotonic() + timeout)
 
     def _process(self, name: str) -> _Process:

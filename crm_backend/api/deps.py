@@ -28,12 +28,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 def get_session(request: Request) -> Iterator[Session]:
     """A session per request. Routes that write call ``session.commit()`` themselves,
     so a failed commit is an error response, never a success that was not stored."""
-    with request.app.state.session_factory() as session:
-        try:
-            yield session
-        except Exception:
-            session.rollback()
-            raise
+    with request.app.state.session_factory() as session:  # closing rolls back the rest
+        yield session
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

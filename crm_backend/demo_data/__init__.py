@@ -42,6 +42,7 @@ class SeedSummary:
     orders: int
     order_lines: int
     complaints: int
+    complaint_events: int
     staff: int
     demo_staff: list[tuple[str, str, str]] = field(default_factory=list)  # user, dept, password
 
@@ -61,11 +62,13 @@ def seed_database(
     rng = random.Random(seed)  # noqa: S311  (demo data, reproducible on purpose)
     with engine.begin() as conn:
         if conn.scalar(select(func.count()).select_from(Customer)):
-            raise ValueError("the database already has customers; seed an empty database")
+            raise ValueError("the customer table is not empty; seed an empty database")
         staff_rows, accounts = _staff_rows(now)
         _insert(conn, Staff, staff_rows)
+        report("staff", len(staff_rows), len(staff_rows))
         product_list = product_rows(rng, now)
         _insert(conn, Product, product_list)
+        report("products", len(product_list), len(product_list))
         customer_list = customer_rows(rng, customers, now)
         for start in range(0, customers, 20_000):
             _insert(conn, Customer, customer_list[start : start + 20_000])
@@ -95,6 +98,7 @@ def seed_database(
         orders=orders,
         order_lines=line_count,
         complaints=complaints,
+        complaint_events=len(event_list),
         staff=len(staff_rows),
         demo_staff=accounts,
     )

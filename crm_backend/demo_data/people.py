@@ -18,7 +18,8 @@ def hk_mobile(rng: random.Random) -> str:
     """A valid Hong Kong mobile number, written the way people write them."""
     while True:
         digits = f"{rng.choice('5679')}{rng.randrange(10_000_000):07d}"
-        if phonenumbers.is_valid_number(phonenumbers.parse(digits, "HK")):
+        kind = phonenumbers.number_type(phonenumbers.parse(digits, "HK"))
+        if kind == phonenumbers.PhoneNumberType.MOBILE:  # not a pager or unassigned range
             break
     style = rng.random()
     if style < 0.45:

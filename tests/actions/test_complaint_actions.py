@@ -102,6 +102,24 @@ async def test_the_opening_message_is_kept_only_if_it_says_what_happened(
     assert said() == []
 
 
+async def test_try_again_keeps_the_description_given_before(dispatcher, domain):
+    from rasa_sdk import Tracker
+
+    events = [
+        {"event": "user", "text": "I want to complain"},
+        {"event": "slot", "name": "complaint_description", "value": DESCRIPTION},
+        {"event": "user", "text": "/file_complaint"},
+        {"event": "slot", "name": "complaint_description", "value": "/file_complaint"},
+    ]
+    tracker = Tracker(
+        "c", {"complaint_description": "/file_complaint"},
+        {"text": "/file_complaint", "intent": {"name": "file_complaint"}, "entities": []},
+        events, False, None, {"name": "complaint_form"}, "action_listen",
+    )  # fmt: skip
+    slots = await validate(tracker, dispatcher, domain)
+    assert slots["complaint_description"] == DESCRIPTION
+
+
 # --- category ----------------------------------------------------------------------------
 
 

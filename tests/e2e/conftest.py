@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from crm_backend.db import make_engine, make_session_factory
@@ -48,12 +49,14 @@ class RunningStack:
     stack: Stack
     config: StackConfig
     database_url: str
+    engine: Engine
 
     def conversation(self, token: str | None = None) -> Conversation:
         return Conversation(self.config.rasa_url, f"e2e-{uuid.uuid4().hex}", token)
 
     def session(self) -> Session:
-        return make_session_factory(make_engine(self.database_url))()
+        """A session on the stack's database, to check what the conversation stored."""
+        return make_session_factory(self.engine)()
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +73,9 @@ def running_stack(database, tmp_path_factory) -> Iterator[RunningStack]:
     )
     stack = Stack(config)
     stack.start()
+    engine = make_engine(database.url)
     try:
-        yield RunningStack(stack, config, database.url)
+        yield RunningStack(stack, config, database.url, engine)
     finally:
+        engine.dispose()
         stack.stop()

@@ -109,6 +109,8 @@ def test_odd_messages_get_an_answer_and_the_conversation_goes_on(running_stack, 
     chat = running_stack.conversation()
     replies = chat.say(message)
     assert replies and all(reply.get("text") for reply in replies)
+    # Some of these start the complaint form (the Chinese one asks to complain): leave it.
+    assert chat.say("stop")
     assert "virtual assistant" in chat.texts("hi")
 
 
@@ -121,7 +123,7 @@ def test_odd_answers_inside_the_form_are_asked_again(running_stack):
     chat.texts('/inform{"complaint_category":"delivery"}')
     assert "doesn't look like an order number" in chat.texts("the blue one")
     chat.texts("ORD-00000001")
-    assert "doesn't look like an email" in chat.texts("call me 😀")
+    assert "doesn't look like an email" in chat.texts("after 6pm 😀")
     summary = chat.texts("kelvin@example.com")
     assert "<b>The parcel</b>" in summary and "k***@example.com" in summary
 
@@ -177,7 +179,7 @@ def test_when_the_backend_is_down_the_bot_says_so_and_goes_on(running_stack):
         assert "isn't reachable" in chat.texts("yes")
         assert "virtual assistant" in chat.texts("hello")
     finally:
-        stack.restart_process("backend", f"{config.backend_url}/healthz")
+        stack.start_process("backend", f"{config.backend_url}/healthz")
     # The answers were kept: trying again files it once the backend is back.
     assert "Shall I file it?" in chat.texts("/file_complaint")
     assert REFERENCE.search(chat.texts("yes"))
