@@ -26,9 +26,6 @@ class Settings(BaseSettings):
     staff_token_minutes: int = Field(default=480, ge=1, le=24 * 60)
     customer_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     token_issuer: str = "hk-retail-crm"  # noqa: S105  (a name, not a secret)
-    spacy_model: str = "en_core_web_sm"
-    timezone: str = "Asia/Hong_Kong"
-    sla_policy_file: Path | None = None
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:
