@@ -76,14 +76,17 @@ class ActionSubmitCallback(Action):
             )
         except crm_client.InvalidRequest as exc:
             if exc.field in ("contact_method", "contact_value"):
-                # e.g. no usable contact on the account: ask for one instead.
-                dispatcher.utter_message(response="utter_no_contact_on_file", method="contact")
+                # No usable contact on the account, or one the backend refused: ask again.
+                if user_token(tracker):
+                    dispatcher.utter_message(response="utter_no_contact_on_file", method="contact")
+                else:
+                    dispatcher.utter_message(response="utter_invalid_contact")
                 return [FAILED, SlotSet("contact", None), FollowupAction("callback_form")]
             dispatcher.utter_message(response="utter_callback_backend_down")
             return [FAILED, SlotSet("contact", None)]
         except crm_client.NotAuthorized:
             dispatcher.utter_message(response="utter_sign_in_expired")
-            return [FAILED, SlotSet("contact", None), FollowupAction("callback_form")]
+            return [FAILED, SlotSet("contact", None)]
         except crm_client.BackendError as exc:
             logger.warning("callback not booked: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_callback_backend_down")

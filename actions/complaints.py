@@ -165,16 +165,19 @@ class ValidateComplaintForm(FormValidationAction):
     @staticmethod
     def _change_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         field = next(tracker.get_latest_entity_values("complaint_field"), None)
+        # "change the category" is not an answer: undo whatever the message filled.
         events: list[EventType] = [
-            SlotSet("complaint_confirmed", None),
-            SlotSet("complaint_field", None),
+            SlotSet(slot, value_before_latest_message(tracker, slot))
+            for slot in tracker.slots_to_validate()
+            if slot in FORM_SLOTS
         ]
+        events += [SlotSet("complaint_confirmed", None), SlotSet("complaint_field", None)]
         slot = FIELD_SLOTS.get(field or "")
         if slot is None:
             dispatcher.utter_message(response="utter_ask_which_field")
             return events
         # Clearing the slot makes the form ask for it again, then carry on where it was.
-        return [SlotSet(slot, None), *events]
+        return [*events, SlotSet(slot, None)]
 
     def validate_complaint_description(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -323,7 +326,7 @@ class ActionSubmitComplaint(Action):
                 events.append(SlotSet(slot, None))
             return [*events, FollowupAction("complaint_form")]
         except crm_client.NotAuthorized:
-            dispatcher.utter_message(response="utter_sign_in_expired")
+            dispatcher.utter_message(response="utter_complaint_sign_in_expired")
             return [FAILED, SlotSet("complaint_confirmed", None)]
         except crm_client.BackendError as exc:
             logger.warning("complaint not filed: %s", type(exc).__name__)

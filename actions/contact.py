@@ -16,7 +16,8 @@ from actions.conversation import user_token
 ON_FILE_ANY = "on_file"  # whichever usable contact the account has
 ON_FILE_EMAIL = "on_file_email"
 ON_FILE_PHONE = "on_file_phone"
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+# The backend's own email check (services/contacts.py), so both accept the same.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 
 
 def normalise_contact(text: str) -> str | None:

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from crm_backend import migrate
 from crm_backend.config import get_settings
 from crm_backend.db import make_engine, make_session_factory, transaction
-from crm_backend.errors import Conflict
-from crm_backend.models import Customer, Staff
+from crm_backend.errors import Conflict, NotAuthenticated
+from crm_backend.models import Customer
 from crm_backend.models.enums import Department, StaffRole
 from crm_backend.services.tokens import Principal, issue_token
 
@@ -145,14 +145,14 @@ def token_staff(username: str) -> None:
     """Print a staff bearer token for USERNAME."""
     settings = get_settings()
     factory = make_session_factory(make_engine(settings.database_url))
-    with factory() as session:
-        staff = session.scalar(select(Staff).where(Staff.username == username))
-    if staff is None or not staff.is_active:
+    from crm_backend.services.staff import staff_principal
+
+    try:
+        with factory() as session:
+            principal = staff_principal(session=session, username=username)
+    except NotAuthenticated as exc:
         err.print(f"[red]no active staff account {username}[/red]")
-        raise typer.Exit(1)
-    principal = Principal(
-        kind="staff", subject=staff.username, department=staff.department, role=staff.role
-    )
+        raise typer.Exit(1) from exc
     token, _ = issue_token(settings, principal)
     typer.echo(token)
 

@@ -39,8 +39,10 @@ class Settings(BaseSettings):
                 setattr(self, name, load_or_create_secret(secrets_dir, name))
             elif self.environment == "production" and value.lower() in _PLACEHOLDERS:
                 raise ValueError(f"CRM_{name.upper()} is a placeholder; set a real secret")
-        if self.environment == "production" and len(self.signing_key) < 32:
-            raise ValueError("CRM_SIGNING_KEY must be at least 32 characters in production")
+        if self.environment == "production":
+            for name in ("signing_key", "service_token"):
+                if len(getattr(self, name)) < 32:
+                    raise ValueError(f"CRM_{name.upper()} must be at least 32 characters")
         return self
 
 

@@ -91,6 +91,7 @@ class Stack:
             env["CRM_DATABASE_URL"] = self.config.database_url
         env["CRM_BACKEND_URL"] = self.config.backend_url
         env["ACTION_ENDPOINT_URL"] = f"{self.config.actions_url}/webhook"
+        env["SANIC_HOST"] = "127.0.0.1"
         env.update(self.config.extra_env)
         return env
 
@@ -128,7 +129,7 @@ class Stack:
                 env,
             )
             self._spawn(
-                "actions",
+                "actions",  # rasa-sdk reads its bind address from SANIC_HOST (default: all)
                 [
                     str(APP_BIN / "python"),
                     "-m",

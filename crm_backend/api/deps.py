@@ -11,7 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from crm_backend.config import Settings
-from crm_backend.errors import NotAuthenticated, PermissionDenied
+from crm_backend.errors import NotAuthenticated
+from crm_backend.services.staff import staff_principal
 from crm_backend.services.tokens import Principal, decode_token
 
 _bearer = HTTPBearer(auto_error=False, description="Staff or customer token")
@@ -37,11 +38,16 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 def optional_principal(
     settings: SettingsDep,
+    session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal | None:
     if credentials is None:
         return None
-    return decode_token(settings, credentials.credentials)
+    principal = decode_token(settings, credentials.credentials)
+    if principal.kind == "staff":
+        # A deactivated account or a department move takes effect at once, not at expiry.
+        return staff_principal(session=session, username=principal.subject)
+    return principal
 
 
 def current_principal(
@@ -49,12 +55,6 @@ def current_principal(
 ) -> Principal:
     if principal is None:
         raise NotAuthenticated("a bearer token is required")
-    return principal
-
-
-def current_staff(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    if principal.kind != "staff":
-        raise PermissionDenied("staff only")
     return principal
 
 
@@ -67,12 +67,12 @@ def bot_or_customer(
     (service token only). Returns the user, or None for the anonymous visitor."""
     if principal is not None:
         return principal
-    if x_service_token and hmac.compare_digest(x_service_token, settings.service_token):
+    if x_service_token and hmac.compare_digest(
+        x_service_token.encode(), settings.service_token.encode()
+    ):
         return None
     raise NotAuthenticated("a bearer token or the service token is required")
 
 
-OptionalPrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-CurrentStaff = Annotated[Principal, Depends(current_staff)]
 BotOrCustomer = Annotated[Principal | None, Depends(bot_or_customer)]

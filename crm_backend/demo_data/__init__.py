@@ -141,5 +141,6 @@ def _advance_sequences(conn: Connection) -> None:
     for table in (Staff, Product, Customer, Order, OrderLine, Complaint, ComplaintEvent):
         # pg_get_serial_sequence takes the (quoted) table name as a value.
         sequence = func.pg_get_serial_sequence(f'"{table.__tablename__}"', "id")
-        highest = select(func.coalesce(func.max(table.id), 1)).scalar_subquery()
-        conn.execute(select(func.setval(sequence, highest)))
+        highest = select(func.max(table.id)).scalar_subquery()
+        # An empty table keeps id 1 free: setval(seq, 1, is_called=false).
+        conn.execute(select(func.setval(sequence, func.coalesce(highest, 1), highest.is_not(None))))

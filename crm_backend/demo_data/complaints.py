@@ -64,7 +64,8 @@ def complaint_rows(
     policy: SlaPolicy,
     staff_usernames: dict[str, int],
 ) -> tuple[list[Row], list[Row]]:
-    recent = orders.since(now - timedelta(days=365))
+    # Old enough that the complaint (a day or more later) still lies before ``now``.
+    recent = orders.between(now - timedelta(days=365), now - timedelta(days=3))
     handler = "cs.demo"
     complaints: list[Row] = []
     events: list[Row] = []

@@ -27,8 +27,9 @@ class OrderIndex:
     customer_ids: list[int] = field(default_factory=list)
     stores: list[str | None] = field(default_factory=list)
 
-    def since(self, moment: datetime) -> range:
-        return range(bisect.bisect_left(self.times, moment), len(self.times))
+    def between(self, start: datetime, end: datetime) -> range:
+        """Indexes of the orders placed in [start, end)."""
+        return range(bisect.bisect_left(self.times, start), bisect.bisect_left(self.times, end))
 
 
 def _activity_windows(

@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 class Complaint(Base):
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_status_resolution_due_at", "status", "resolution_due_at"),)
+    __table_args__ = (
+        Index("ix_complaint_status_resolution_due_at", "status", "resolution_due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # CMP- + zero-padded id; assigned right after the row gets its id.

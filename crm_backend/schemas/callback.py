@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crm_backend.models.enums import CallbackStatus, ContactMethod
-from crm_backend.schemas.common import COMPLAINT_REF_PATTERN, ConversationId
+from crm_backend.schemas.common import COMPLAINT_REF_PATTERN, ContactValue, ConversationId
 
 _ContextKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
 _ContextValue = Annotated[str, StringConstraints(max_length=120)] | int | bool | None
@@ -21,9 +21,7 @@ class CallbackCreate(BaseModel):
     )
     complaint_ref: Annotated[str, StringConstraints(pattern=COMPLAINT_REF_PATTERN)] | None = None
     contact_method: ContactMethod | None = None
-    contact_value: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None
-    ) = None
+    contact_value: ContactValue | None = None
     # What the bot knew: intent names, form state, category. No free text from the customer.
     context: dict[_ContextKey, _ContextValue] = Field(default_factory=dict, max_length=20)
 

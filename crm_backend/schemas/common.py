@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
-from pydantic import BeforeValidator, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, StringConstraints
 
 ORDER_NO_PATTERN = r"^ORD-[0-9]{8}$"
 COMPLAINT_REF_PATTERN = r"^CMP-[0-9]{6,9}$"
@@ -15,6 +16,19 @@ def _strip_upper(value: object) -> object:
 
 # Normalised before the pattern check, so "ord-00012345 " is accepted as ORD-00012345.
 OrderNo = Annotated[str, BeforeValidator(_strip_upper), StringConstraints(pattern=ORDER_NO_PATTERN)]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# Free text: newlines and tabs allowed, other control characters (NUL ...) refused.
+PlainText = Annotated[str, AfterValidator(_no_control_characters)]
+# An email address or phone number as typed; services normalise and validate it.
+ContactValue = Annotated[PlainText, StringConstraints(strip_whitespace=True, max_length=254)]
 ConversationId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
+    PlainText, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
 ]

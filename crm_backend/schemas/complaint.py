@@ -12,10 +12,10 @@ from crm_backend.models.enums import (
     ContactMethod,
     Priority,
 )
-from crm_backend.schemas.common import ConversationId, OrderNo
+from crm_backend.schemas.common import ContactValue, ConversationId, OrderNo, PlainText
 
 Description = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=5, max_length=4000)
+    PlainText, StringConstraints(strip_whitespace=True, min_length=5, max_length=4000)
 ]
 
 
@@ -27,9 +27,7 @@ class ComplaintCreate(BaseModel):
     order_no: OrderNo | None = None
     contact_method: ContactMethod | None = None
     # Omitted by a signed-in customer to mean "the contact on my profile".
-    contact_value: (
-        Annotated[str, StringConstraints(strip_whitespace=True, max_length=254)] | None
-    ) = None
+    contact_value: ContactValue | None = None
     conversation_id: ConversationId | None = None
     channel: Annotated[str, StringConstraints(pattern=r"^(chat|web|email|phone|store)$")] = "chat"
 
@@ -41,8 +39,6 @@ class ComplaintCreate(BaseModel):
 
 
 class ComplaintEventRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     event_type: str
     from_status: ComplaintStatus | None
     to_status: ComplaintStatus | None

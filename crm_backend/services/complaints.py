@@ -88,6 +88,7 @@ def create_complaint(
             return existing, False
         raise
     complaint.reference = complaint_reference(complaint.id)
+    complaint.updated_at = now  # else onupdate would stamp the wall clock
     actor_type, actor_id = actor_of(principal)
     session.add(
         ComplaintEvent(
@@ -125,7 +126,7 @@ def read_complaint(*, session: Session, principal: Principal, reference: str) ->
         # Someone else's complaint answers exactly like a missing one.
         if complaint is None or complaint.customer_id != customer.id:
             raise ComplaintNotFound()
-        level = "full"
+        level = "customer"
     else:
         level = staff_view_level(principal, "complaints")
         if complaint is None:
@@ -138,10 +139,17 @@ def read_complaint(*, session: Session, principal: Principal, reference: str) ->
         record_id=complaint.reference,
         purpose="complaint_handling",
     )
-    return complaint_view(complaint, include_description=level == "full")
+    return complaint_view(
+        complaint,
+        include_description=level in ("full", "customer"),
+        include_notes=level == "full",
+    )
 
 
-def complaint_view(complaint: Complaint, *, include_description: bool) -> ComplaintRead:
+def complaint_view(
+    complaint: Complaint, *, include_description: bool, include_notes: bool
+) -> ComplaintRead:
+    """``include_notes``: event notes are internal free text, for staff who see everything."""
     return ComplaintRead(
         reference=complaint.reference,
         status=complaint.status,
@@ -160,7 +168,17 @@ def complaint_view(complaint: Complaint, *, include_description: bool) -> Compla
         resolution_due_local=format_local(complaint.resolution_due_at),
         created_at=complaint.created_at,
         updated_at=complaint.updated_at,
-        events=[ComplaintEventRead.model_validate(event) for event in complaint.events],
+        events=[
+            ComplaintEventRead(
+                event_type=event.event_type,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                note=event.note if include_notes else None,
+                actor_type=event.actor_type,
+                created_at=event.created_at,
+            )
+            for event in complaint.events
+        ],
     )
 
 

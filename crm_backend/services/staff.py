@@ -9,6 +9,7 @@ from crm_backend.errors import Conflict, NotAuthenticated
 from crm_backend.models import Staff
 from crm_backend.models.enums import Department, StaffRole
 from crm_backend.services.passwords import hash_password, verify_password
+from crm_backend.services.tokens import Principal
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -36,6 +37,20 @@ def add_staff(
     session.add(staff)
     session.flush()
     return staff
+
+
+def staff_principal(*, session: Session, username: str) -> Principal:
+    """The principal of an active staff account, with its current department and role."""
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None or not staff.is_active:
+        raise NotAuthenticated("invalid token")
+    return principal_of(staff)
+
+
+def principal_of(staff: Staff) -> Principal:
+    return Principal(
+        kind="staff", subject=staff.username, department=staff.department, role=staff.role
+    )
 
 
 def authenticate_staff(*, session: Session, username: str, password: str) -> Staff:

@@ -207,6 +207,7 @@ async def test_order_is_accepted_unchecked_when_the_backend_is_down(
     [
         ("9123 4567", None, "+85291234567", None),
         ("kelvin@example.com", None, "kelvin@example.com", None),
+        ("josé@example.com", None, None, "utter_invalid_contact"),  # the backend refuses it too
         ("call me maybe", None, None, "utter_invalid_contact"),
         ("1234", None, None, "utter_invalid_contact"),
         ("on_file_email", None, None, "utter_ask_contact_anonymous"),
@@ -239,6 +240,29 @@ async def test_naming_a_field_to_change_clears_only_that_answer(
         "complaint_confirmed": None,
         "complaint_field": None,
     }
+
+
+async def test_a_change_request_is_not_taken_as_an_answer(dispatcher, domain):
+    from rasa_sdk import Tracker
+
+    # Asked for the description, the customer says "change the category" instead.
+    events = [
+        {"event": "user", "text": "I want to complain"},
+        {"event": "slot", "name": "complaint_category", "value": "delivery"},
+        {"event": "user", "text": "change the category"},
+        {"event": "slot", "name": "complaint_description", "value": "change the category"},
+    ]
+    tracker = Tracker(
+        "c",
+        {"complaint_category": "delivery", "complaint_description": "change the category",
+         "requested_slot": "complaint_description"},
+        {"text": "change the category", "intent": {"name": "change_answer"},
+         "entities": [{"entity": "complaint_field", "value": "category"}]},
+        events, False, None, {"name": "complaint_form"}, "action_listen",
+    )  # fmt: skip
+    slots = await validate(tracker, dispatcher, domain)
+    assert slots["complaint_description"] is None
+    assert slots["complaint_category"] is None
 
 
 async def test_change_without_a_field_asks_which(tracker_factory, dispatcher, domain, said):
@@ -305,6 +329,7 @@ async def test_submit_for_a_signed_in_customer_uses_contact_on_file(
     )
     await ActionSubmitComplaint().run(dispatcher, tracker, domain)
     assert said() == ["utter_complaint_filed"]
+    session.rollback()  # end the read transaction: see what the action wrote
     stored = session.scalar(select(Complaint).where(Complaint.conversation_id == "conv-signed-in"))
     assert stored.customer_id == customer.id
     assert stored.contact_method == "email"

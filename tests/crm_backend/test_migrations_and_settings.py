@@ -66,7 +66,9 @@ def test_settings_read_the_crm_prefix(tmp_path, monkeypatch):
     assert settings.staff_token_minutes == 15
 
 
+@pytest.mark.parametrize("name", ["signing_key", "service_token"])
 @pytest.mark.parametrize("secret", ["changeme", "short-secret"])
-def test_production_refuses_placeholder_or_short_signing_keys(tmp_path, secret):
-    with pytest.raises(ValueError, match="CRM_SIGNING_KEY"):
-        Settings(var_dir=tmp_path, environment="production", signing_key=secret)
+def test_production_refuses_placeholder_or_short_secrets(tmp_path, name, secret):
+    strong = {"signing_key": "s" * 40, "service_token": "t" * 40}
+    with pytest.raises(ValueError, match=f"CRM_{name.upper()}"):
+        Settings(var_dir=tmp_path, environment="production", **{**strong, name: secret})

@@ -31,7 +31,7 @@ def file_complaint(
     session.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
-    return complaint_view(complaint, include_description=True)
+    return complaint_view(complaint, include_description=True, include_notes=False)
 
 
 @router.get("/{reference}")
