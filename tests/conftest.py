@@ -120,8 +120,13 @@ class Headers:
         token, _ = issue_token(self._settings, principal)
         return {"Authorization": f"Bearer {token}"}
 
+    def customer_token(self, customer_no: str) -> str:
+        """The bare token, as the chat page puts it in the message metadata."""
+        token, _ = issue_token(self._settings, Principal(kind="customer", subject=customer_no))
+        return token
+
     def customer(self, customer_no: str) -> dict[str, str]:
-        return self.principal(Principal(kind="customer", subject=customer_no))
+        return {"Authorization": f"Bearer {self.customer_token(customer_no)}"}
 
     def staff(self, username: str) -> dict[str, str]:
         department, _ = self._database.demo_staff[username]

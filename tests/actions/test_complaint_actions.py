@@ -175,7 +175,7 @@ async def test_signed_in_customer_order_is_checked_with_the_backend(
 ):
     order = session.scalars(select(Order).order_by(Order.id)).first()
     owner = session.get(Customer, order.customer_id)
-    token = headers.customer(owner.customer_no)["Authorization"].removeprefix("Bearer ")
+    token = headers.customer_token(owner.customer_no)
     own = tracker_factory(text=order.order_no, candidates={"order_no": order.order_no}, token=token)
     assert (await validate(own, dispatcher, domain))["order_no"] == order.order_no
     assert said() == ["utter_order_found"]
@@ -318,7 +318,7 @@ async def test_submit_for_a_signed_in_customer_uses_contact_on_file(
     customer = session.scalars(
         select(Customer).where(Customer.email.contains("@")).order_by(Customer.id)
     ).first()
-    token = headers.customer(customer.customer_no)["Authorization"].removeprefix("Bearer ")
+    token = headers.customer_token(customer.customer_no)
     tracker = tracker_factory(
         text="yes",
         intent="affirm",
@@ -348,7 +348,7 @@ async def test_backend_refusal_asks_again_for_that_answer(
     backend, headers, session, tracker_factory, dispatcher, domain, said
 ):
     customer = session.scalars(select(Customer).order_by(Customer.id)).first()
-    token = headers.customer(customer.customer_no)["Authorization"].removeprefix("Bearer ")
+    token = headers.customer_token(customer.customer_no)
     tracker = tracker_factory(
         text="yes",
         intent="affirm",
