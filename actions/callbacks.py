@@ -11,9 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import crm_client
-from actions.complaints import DONE, FAILED
 from actions.contact import ON_FILE_ANY, contact_payload, validate_contact_slot
-from actions.conversation import user_token
+from actions.conversation import DONE, FAILED, user_token
 
 logger = logging.getLogger(__name__)
 

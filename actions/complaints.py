@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -13,8 +12,21 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import crm_client
+from actions.complaint_text import (
+    MAX_DESCRIPTION_CHARS,
+    category_from_text,
+    means_no_order,
+    order_no_from_text,
+    says_what_happened,
+)
 from actions.contact import contact_payload, mask_contact, validate_contact_slot
-from actions.conversation import latest_intent, user_token
+from actions.conversation import (
+    DONE,
+    FAILED,
+    latest_intent,
+    user_token,
+    value_before_latest_message,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +46,7 @@ BACKEND_FIELD_SLOTS = {
     "contact_value": "contact",
 }
 NO_ORDER = "none"
-# The rules follow up ("anything else?") only after a request that went through.
-DONE = SlotSet("outcome", "done")
-FAILED = SlotSet("outcome", "failed")
 MIN_DESCRIPTION_CHARS = 10
-MAX_DESCRIPTION_CHARS = 2000
 PREVIEW_CHARS = 160
 
 CATEGORY_LABELS = {
@@ -49,105 +57,6 @@ CATEGORY_LABELS = {
     "refund": "a refund",
     "other": "something else",
 }
-# Words customers use for each category, for answers typed instead of tapped.
-_CATEGORY_WORDS = {
-    "product_quality": (
-        "quality",
-        "broken",
-        "faulty",
-        "defect",
-        "damaged item",
-        "not working",
-        "stopped working",
-        "product",
-    ),
-    "delivery": ("deliver", "shipping", "courier", "parcel", "late", "arrive", "sf express"),
-    "service": ("service", "staff", "rude", "shop", "store", "attitude", "sales"),
-    "billing": ("bill", "charge", "payment", "price", "overcharg", "invoice", "octopus", "card"),
-    "refund": ("refund", "money back", "return"),
-    "other": ("other", "something else", "else"),
-}
-_NO_ORDER_WORDS = re.compile(
-    r"^(no|none|nope|n/?a|skip|no order|don'?t have( one)?|not sure)\W*$", re.I
-)
-_ORDER_NO = re.compile(r"\bord[\s-]?(\d{8})\b", re.I)
-
-
-# Words of "I want to make a complaint" itself, which say nothing about what happened.
-_REQUEST_WORDS = frozenset(
-    [
-        "i",
-        "i'd",
-        "i'm",
-        "im",
-        "want",
-        "wanna",
-        "would",
-        "like",
-        "to",
-        "make",
-        "a",
-        "an",
-        "file",
-        "lodge",
-        "raise",
-        "submit",
-        "report",
-        "complain",
-        "complaint",
-        "complaints",
-        "about",
-        "my",
-        "can",
-        "how",
-        "do",
-        "please",
-        "pls",
-        "need",
-        "have",
-        "hi",
-        "hello",
-        "there",
-        "is",
-        "it",
-        "this",
-        "the",
-        "one",
-        "some",
-    ]
-)
-
-
-def says_what_happened(text: str) -> bool:
-    words = re.findall(r"[\w']+", text.casefold())
-    details = [word for word in words if word not in _REQUEST_WORDS]
-    return len(details) >= 3 and len(text) <= MAX_DESCRIPTION_CHARS
-
-
-def category_from_text(text: str) -> str | None:
-    text = text.casefold().strip()
-    if text in CATEGORY_LABELS:
-        return text
-    for category, words in _CATEGORY_WORDS.items():
-        if any(word in text for word in words):
-            return category
-    return None
-
-
-def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
-    """A slot's value before the latest user message filled it with a new candidate."""
-    events = tracker.events
-    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=0)
-    value = None
-    for event in events[:latest_user]:
-        if event.get("event") == "slot" and event.get("name") == slot:
-            value = event.get("value")
-    return value
-
-
-def order_no_from_text(text: str) -> str | None:
-    match = _ORDER_NO.search(text)
-    return f"ORD-{match.group(1)}" if match else None
 
 
 class ValidateComplaintForm(FormValidationAction):
@@ -219,7 +128,7 @@ class ValidateComplaintForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         text = str(value or "").strip()
-        if text == NO_ORDER or latest_intent(tracker) == "deny" or _NO_ORDER_WORDS.match(text):
+        if text == NO_ORDER or latest_intent(tracker) == "deny" or means_no_order(text):
             return {"order_no": NO_ORDER}
         order_no = order_no_from_text(text)
         if order_no is None:

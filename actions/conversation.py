@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+
+# Set by the submit actions; the rules follow up ("anything else?") only after success.
+DONE = SlotSet("outcome", "done")
+FAILED = SlotSet("outcome", "failed")
 
 
 def user_token(tracker: Tracker) -> str | None:
@@ -16,3 +23,14 @@ def latest_intent(tracker: Tracker) -> str | None:
     intent = tracker.latest_message.get("intent") or {}
     name = intent.get("name")
     return name if isinstance(name, str) else None
+
+
+def value_before_latest_message(tracker: Tracker, slot: str) -> Any:
+    """A slot's value before the latest user message filled it with a new candidate."""
+    events = tracker.events
+    latest_user = max((i for i, e in enumerate(events) if e.get("event") == "user"), default=0)
+    value = None
+    for event in events[:latest_user]:
+        if event.get("event") == "slot" and event.get("name") == slot:
+            value = event.get("value")
+    return value

@@ -7,11 +7,11 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from sqlalchemy import select
 
 from actions.callbacks import ActionPrepareCallback, ActionSubmitCallback
+from actions.complaint_text import category_from_text
 from actions.complaints import (
     ActionAskComplaintConfirmed,
     ActionSubmitComplaint,
     ValidateComplaintForm,
-    category_from_text,
 )
 from crm_backend.models import CallbackRequest, Complaint, Customer, Order
 
