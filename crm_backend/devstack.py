@@ -267,15 +267,15 @@ def run_until_interrupted(*, train: bool = True) -> None:
         nonlocal stopping
         stopping = True
 
-    signal.signal(signal.SIGTERM, _stop)
+    # Explicit handlers: a shell that starts us in the background leaves SIGINT ignored.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop)
     try:
         while not stopping:
             if dead := stack.failed():
                 print(f"stopped: {', '.join(dead)} exited; see {config.log_dir}", flush=True)
                 break
             time.sleep(1)
-    except KeyboardInterrupt:
-        pass
     finally:
         print("stopping ...", flush=True)
         stack.stop()
