@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_backend.db import utcnow
-from crm_backend.errors import InvalidInput, PermissionDenied
-from crm_backend.models import CallbackRequest, Complaint
+from crm_backend.errors import InvalidInput
+from crm_backend.models import CallbackRequest
 from crm_backend.schemas.callback import CallbackCreate, CallbackRead
 from crm_backend.services.audit import record_access
 from crm_backend.services.clock import HONG_KONG, format_local
+from crm_backend.services.complaints import find_customer_complaint
 from crm_backend.services.contacts import resolve_contact
-from crm_backend.services.customers import customer_of
+from crm_backend.services.customers import requesting_customer
 from crm_backend.services.masking import mask_contact
 from crm_backend.services.tokens import Principal
 
@@ -46,22 +46,18 @@ def callback_due(now: datetime, within: timedelta = CALLBACK_WITHIN) -> datetime
 def create_callback(
     *, session: Session, data: CallbackCreate, principal: Principal | None
 ) -> CallbackRequest:
-    if principal is not None and principal.kind != "customer":
-        raise PermissionDenied("staff cannot request callbacks")
-    customer = customer_of(session=session, principal=principal) if principal else None
+    customer = requesting_customer(session=session, principal=principal)
     method, value = resolve_contact(
         method=data.contact_method, value=data.contact_value, customer=customer
     )
     if method is None or value is None:
         raise InvalidInput("contact_value", "we need an email address or phone number to reach you")
-    complaint = None
-    if data.complaint_ref:
-        complaint = session.scalar(
-            select(Complaint).where(Complaint.reference == data.complaint_ref)
-        )
-        # Only the customer's own complaint may be attached; others are silently left out.
-        if complaint is None or customer is None or complaint.customer_id != customer.id:
-            complaint = None
+    # Only the customer's own complaint may be attached; others are silently left out.
+    complaint = (
+        find_customer_complaint(session=session, customer=customer, reference=data.complaint_ref)
+        if customer and data.complaint_ref
+        else None
+    )
     now = utcnow()
     callback = CallbackRequest(
         customer_id=customer.id if customer else None,

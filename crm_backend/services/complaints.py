@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_backend.db import utcnow
-from crm_backend.errors import ComplaintNotFound, Conflict, InvalidInput, PermissionDenied
+from crm_backend.errors import ComplaintNotFound, Conflict, InvalidInput
 from crm_backend.models import Complaint, ComplaintEvent, Customer, Order, OutboxMessage
 from crm_backend.models.enums import ComplaintStatus, ContactMethod
 from crm_backend.schemas.complaint import ComplaintCreate, ComplaintEventRead, ComplaintRead
@@ -19,7 +19,7 @@ from crm_backend.services.access import staff_view_level
 from crm_backend.services.audit import actor_of, record_access
 from crm_backend.services.clock import format_local
 from crm_backend.services.contacts import resolve_contact
-from crm_backend.services.customers import customer_of
+from crm_backend.services.customers import customer_of, requesting_customer
 from crm_backend.services.masking import mask_contact
 from crm_backend.services.orders import find_customer_order
 from crm_backend.services.sla import load_sla_policy
@@ -44,9 +44,7 @@ def create_complaint(
     Returns the complaint and whether it was created; a repeated idempotency key returns
     the complaint filed the first time.
     """
-    if principal is not None and principal.kind != "customer":
-        raise PermissionDenied("staff cannot file complaints through this endpoint")
-    customer = customer_of(session=session, principal=principal) if principal else None
+    customer = requesting_customer(session=session, principal=principal)
     scoped_key = _scoped_key(principal, idempotency_key)
     if scoped_key and (existing := _replayed(session, scoped_key, data)) is not None:
         return existing, False
@@ -119,18 +117,27 @@ def create_complaint(
     return complaint, True
 
 
+def find_customer_complaint(
+    *, session: Session, customer: Customer, reference: str
+) -> Complaint | None:
+    return session.scalar(
+        select(Complaint).where(
+            Complaint.reference == reference, Complaint.customer_id == customer.id
+        )
+    )
+
+
 def read_complaint(*, session: Session, principal: Principal, reference: str) -> ComplaintRead:
-    complaint = session.scalar(select(Complaint).where(Complaint.reference == reference))
     if principal.kind == "customer":
         customer = customer_of(session=session, principal=principal)
         # Someone else's complaint answers exactly like a missing one.
-        if complaint is None or complaint.customer_id != customer.id:
-            raise ComplaintNotFound()
+        complaint = find_customer_complaint(session=session, customer=customer, reference=reference)
         level = "customer"
     else:
         level = staff_view_level(principal, "complaints")
-        if complaint is None:
-            raise ComplaintNotFound()
+        complaint = session.scalar(select(Complaint).where(Complaint.reference == reference))
+    if complaint is None:
+        raise ComplaintNotFound()
     record_access(
         session=session,
         principal=principal,

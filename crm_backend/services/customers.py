@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crm_backend.errors import CustomerNotFound, NotAuthenticated
+from crm_backend.errors import CustomerNotFound, NotAuthenticated, PermissionDenied
 from crm_backend.models import Customer
 from crm_backend.schemas.customer import CustomerRead
 from crm_backend.services.access import staff_view_level
@@ -24,6 +24,16 @@ def customer_of(*, session: Session, principal: Principal) -> Customer:
     if customer is None:
         raise NotAuthenticated("invalid token")
     return customer
+
+
+def requesting_customer(*, session: Session, principal: Principal | None) -> Customer | None:
+    """For requests a customer makes for themself: the signed-in customer, or None for a
+    guest the bot acts for. Staff are refused."""
+    if principal is None:
+        return None
+    if principal.kind != "customer":
+        raise PermissionDenied("only customers (or the bot for a guest) may make this request")
+    return customer_of(session=session, principal=principal)
 
 
 def read_customer(*, session: Session, principal: Principal, customer_no: str) -> CustomerRead:
