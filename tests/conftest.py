@@ -17,14 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from crm_backend import migrate
 from crm_backend.config import Settings
 from crm_backend.db import make_engine
-from crm_backend.demo_data import seed_database
+from crm_backend.demo_data import DEMO_STAFF, seed_database
 from crm_backend.main import create_app
 from crm_backend.models.enums import Department, StaffRole
 from crm_backend.services.tokens import Principal, issue_token
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SEED_NOW = datetime(2026, 11, 1, tzinfo=UTC)
-SUPERVISORS = {"cs.supervisor", "management.demo"}
+# The demo accounts' roles, as the seed creates them.
+DEMO_ROLES = {username: StaffRole(role) for username, _dept, role, _name in DEMO_STAFF}
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Headers:
 
     def staff(self, username: str) -> dict[str, str]:
         department, _ = self._database.demo_staff[username]
-        role = StaffRole.SUPERVISOR if username in SUPERVISORS else StaffRole.AGENT
+        role = DEMO_ROLES[username]
         return self.principal(
             Principal(kind="staff", subject=username, department=Department(department), role=role)
         )
