@@ -12,11 +12,19 @@ DONE = SlotSet("outcome", "done")
 FAILED = SlotSet("outcome", "failed")
 
 
+# Holds a token the bot obtained for a guest by a one-time code (working memory only).
+VERIFIED_TOKEN_SLOT = "verified_token"  # noqa: S105  (a slot name)
+
+
 def user_token(tracker: Tracker) -> str | None:
-    """The signed-in user's bearer token, sent by the chat page in the message metadata."""
+    """The signed-in user's bearer token, sent by the chat page in the message metadata,
+    else one this conversation earned with a one-time code."""
     metadata = tracker.latest_message.get("metadata") or {}
     token = metadata.get("token") if isinstance(metadata, dict) else None
-    return token if isinstance(token, str) and token else None
+    if isinstance(token, str) and token:
+        return token
+    verified = tracker.get_slot(VERIFIED_TOKEN_SLOT)
+    return verified if isinstance(verified, str) and verified else None
 
 
 def latest_intent(tracker: Tracker) -> str | None:

@@ -45,6 +45,10 @@ class Conflict(BackendError):
     """409: the request contradicts the current state."""
 
 
+class Locked(BackendError):
+    """423: too many wrong one-time codes; the reference is locked for a while."""
+
+
 class InvalidRequest(BackendError):
     """422: the backend rejected a field; ``field`` names it, ``reason`` is safe to show."""
 
@@ -95,6 +99,115 @@ class CrmClient:
     ) -> dict[str, Any]:
         return await self._call("POST", "/callbacks", user_token=user_token, json=payload)
 
+    # Complaint follow-up, for the complainant (customer or complaint token).
+    async def get_complaint(self, reference: str, *, user_token: str) -> dict[str, Any]:
+        return await self._call("GET", f"/complaints/{reference}", user_token=user_token)
+
+    async def list_complaints(
+        self, *, user_token: str, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        return await self._call("GET", "/complaints", user_token=user_token, params=params)
+
+    async def add_complaint_information(
+        self, reference: str, text: str, *, user_token: str
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/complaints/{reference}/information",
+            user_token=user_token,
+            json={"text": text},
+        )
+
+    async def withdraw_complaint(
+        self, reference: str, *, user_token: str, reason: str | None = None
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/complaints/{reference}/withdraw",
+            user_token=user_token,
+            json={"reason": reason},
+        )
+
+    async def rate_complaint(
+        self, reference: str, rating: int, *, user_token: str, comment: str | None = None
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/complaints/{reference}/satisfaction",
+            user_token=user_token,
+            json={"rating": rating, "comment": comment},
+        )
+
+    # Staff work on a complaint (staff token).
+    async def assign_complaint(
+        self,
+        reference: str,
+        assignee: str | None,
+        *,
+        user_token: str,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/complaints/{reference}/assign",
+            user_token=user_token,
+            json={"assignee": assignee, "expected_version": expected_version},
+        )
+
+    async def add_complaint_note(
+        self, reference: str, note: str, *, user_token: str, expected_version: int | None = None
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/complaints/{reference}/notes",
+            user_token=user_token,
+            json={"note": note, "expected_version": expected_version},
+        )
+
+    async def transition_complaint(
+        self,
+        reference: str,
+        action: str,
+        *,
+        user_token: str,
+        note: str | None = None,
+        resolution: str | None = None,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/complaints/{reference}/transition",
+            user_token=user_token,
+            json={
+                "action": action,
+                "note": note,
+                "resolution": resolution,
+                "expected_version": expected_version,
+            },
+        )
+
+    # Orders, feedback and one-time codes.
+    async def list_orders(self, *, user_token: str, limit: int = 5) -> dict[str, Any]:
+        return await self._call("GET", "/orders", user_token=user_token, params={"limit": limit})
+
+    async def give_feedback(
+        self, payload: dict[str, Any], *, user_token: str | None
+    ) -> dict[str, Any]:
+        return await self._call("POST", "/feedback", user_token=user_token, json=payload)
+
+    async def start_verification(
+        self, payload: dict[str, Any], *, user_token: str | None = None
+    ) -> dict[str, Any]:
+        return await self._call("POST", "/verifications", user_token=user_token, json=payload)
+
+    async def confirm_verification(self, verification_id: str, code: str) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/verifications/{verification_id}/confirm",
+            user_token=None,
+            json={"code": code},
+        )
+
     async def _call(
         self,
         method: str,
@@ -102,6 +215,7 @@ class CrmClient:
         *,
         user_token: str | None,
         json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
         idempotent: bool | None = None,
     ) -> dict[str, Any]:
@@ -113,7 +227,7 @@ class CrmClient:
         for attempt in range(len(delays) + 1):
             try:
                 response = await self._http.request(
-                    method, path, json=json, headers=request_headers
+                    method, path, json=json, params=params, headers=request_headers
                 )
                 if response.status_code < 500:
                     return _parse(response)
@@ -143,6 +257,8 @@ def _parse(response: httpx.Response) -> dict[str, Any]:
         raise NotFound(str(detail))
     if status == 409:
         raise Conflict(str(detail))
+    if status == 423:
+        raise Locked(str(detail))
     if status == 422:
         field, reason = _first_field_error(detail)
         raise InvalidRequest(field, reason)
