@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -25,9 +26,13 @@ app = typer.Typer(help="HK retail CRM operator commands.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 staff_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Print a bearer token (operator tool).", no_args_is_help=True)
+followups_app = typer.Typer(
+    help="Complaint workflows that run by themselves.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.add_typer(token_app, name="token")
+app.add_typer(followups_app, name="followups")
 err = Console(stderr=True)
 
 
@@ -155,6 +160,44 @@ def token_staff(username: str) -> None:
         raise typer.Exit(1) from exc
     token, _ = issue_token(settings, principal)
     typer.echo(token)
+
+
+@followups_app.command("run")
+def followups_run(
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="ISO date-time to act as of (default now; no offset means UTC)"),
+    ] = None,
+    push: Annotated[bool, typer.Option(help="Push chat follow-ups into Rasa")] = True,
+) -> None:
+    """Escalate SLA breaches, send due satisfaction follow-ups, close unanswered ones."""
+    from crm_backend.db import utcnow
+    from crm_backend.services.chat_push import RasaChatPusher
+    from crm_backend.services.followups import run_followups
+
+    try:
+        now = _parse_as_of(as_of) if as_of else utcnow()
+    except ValueError as exc:
+        err.print(f"[red]--as-of: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    settings = get_settings()
+    pusher = RasaChatPusher(settings.rasa_url, settings.rasa_token) if push else None
+    try:
+        summary = run_followups(
+            session_factory=make_session_factory(make_engine(settings.database_url)),
+            settings=settings,
+            now=now,
+            pusher=pusher,
+        )
+    finally:
+        if pusher is not None:
+            pusher.close()
+    typer.echo(json.dumps({"as_of": now.isoformat(), **summary.as_dict()}))
+
+
+def _parse_as_of(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command("run")

@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     staff_token_minutes: int = Field(default=480, ge=1, le=24 * 60)
     customer_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     token_issuer: str = "hk-retail-crm"  # noqa: S105  (a name, not a secret)
+    # Rasa's HTTP API, for pushing follow-ups into live conversations.
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_token: str = ""
+    # How often the backend runs the complaint workflows by itself; 0 turns it off.
+    followup_interval_seconds: int = Field(default=60, ge=0)
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:
@@ -33,7 +38,7 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.var_dir.mkdir(parents=True, exist_ok=True)
             self.database_url = f"sqlite:///{self.var_dir / 'crm.sqlite3'}"
-        for name in ("signing_key", "service_token"):
+        for name in ("signing_key", "service_token", "rasa_token"):
             value = getattr(self, name)
             if not value:
                 setattr(self, name, load_or_create_secret(secrets_dir, name))

@@ -90,6 +90,7 @@ class Stack:
         if self.config.database_url:
             env["CRM_DATABASE_URL"] = self.config.database_url
         env["CRM_BACKEND_URL"] = self.config.backend_url
+        env["CRM_RASA_URL"] = self.config.rasa_url
         env["ACTION_ENDPOINT_URL"] = f"{self.config.actions_url}/webhook"
         env["SANIC_HOST"] = "127.0.0.1"
         env.update(self.config.extra_env)

@@ -52,3 +52,12 @@ class Conflict(DomainError):
 
 class IllegalTransition(Conflict):
     pass
+
+
+class StaleVersion(Conflict):
+    def __init__(self) -> None:
+        super().__init__("the complaint was changed by someone else; reload it and try again")
+
+
+class Locked(DomainError):
+    """Too many failed attempts; refused for a while."""

@@ -5,9 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from crm_backend.api.errors import install_error_handlers
-from crm_backend.api.routes import auth, callbacks, complaints, customers, health, orders
+from crm_backend.api.routes import (
+    auth,
+    callbacks,
+    complaints,
+    customers,
+    feedback,
+    health,
+    orders,
+    verifications,
+)
 from crm_backend.config import Settings, get_settings
 from crm_backend.db import make_engine, make_session_factory
+from crm_backend.periodic import lifespan
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -16,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="HK Retail CRM",
         version="0.1.0",
         description="Backend of the conversational CRM assistant.",
+        lifespan=lifespan,
     )
     engine = make_engine(settings.database_url)
     app.state.settings = settings
@@ -24,7 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, complaints, customers, orders, callbacks):
+    for module in (auth, complaints, customers, orders, callbacks, feedback, verifications):
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(api)

@@ -87,6 +87,8 @@ def settings(database: SeededDatabase, tmp_path_factory: pytest.TempPathFactory)
         database_url=database.url,
         signing_key=secrets.token_urlsafe(32),
         service_token=secrets.token_urlsafe(32),
+        rasa_token=secrets.token_urlsafe(32),
+        followup_interval_seconds=0,  # tests run the workflows themselves, as of chosen times
     )
 
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.orm.exc import StaleDataError
 
 from crm_backend.errors import (
     Conflict,
     DomainError,
     InvalidInput,
+    Locked,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    StaleVersion,
 )
 
 _STATUS: list[tuple[type[DomainError], int]] = [
@@ -21,6 +24,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (InvalidInput, 422),
+    (Locked, 423),
 ]
 
 
@@ -49,6 +53,12 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=422)
 
 
+async def _stale_data(_request: Request, exc: Exception) -> JSONResponse:
+    # Optimistic locking caught a concurrent change between our read and our write.
+    return JSONResponse({"detail": StaleVersion().message}, status_code=409)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -79,6 +79,12 @@ class CallbackStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class FeedbackKind(StrEnum):
+    COMPLIMENT = "compliment"
+    SUGGESTION = "suggestion"
+    REVIEW = "review"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"

@@ -11,7 +11,7 @@ from crm_backend.models.enums import Department
 from crm_backend.paths import DATA_DIR
 from crm_backend.services.tokens import Principal
 
-Resource = Literal["complaints", "customers", "orders"]
+Resource = Literal["complaints", "complaint_work", "customers", "orders"]
 ViewLevel = Literal["full", "masked", "redacted", "none"]
 _LEVELS = {"full", "masked", "redacted", "none"}
 

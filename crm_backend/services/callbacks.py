@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from crm_backend.db import utcnow
 from crm_backend.errors import InvalidInput
-from crm_backend.models import CallbackRequest
+from crm_backend.models import CallbackRequest, Complaint
 from crm_backend.schemas.callback import CallbackCreate, CallbackRead
 from crm_backend.services.audit import record_access
 from crm_backend.services.clock import HONG_KONG, format_local
-from crm_backend.services.complaints import find_customer_complaint
+from crm_backend.services.complaints import complainant_complaint, find_customer_complaint
 from crm_backend.services.contacts import resolve_contact
 from crm_backend.services.customers import requesting_customer
 from crm_backend.services.masking import mask_contact
@@ -46,18 +46,28 @@ def callback_due(now: datetime, within: timedelta = CALLBACK_WITHIN) -> datetime
 def create_callback(
     *, session: Session, data: CallbackCreate, principal: Principal | None
 ) -> CallbackRequest:
-    customer = requesting_customer(session=session, principal=principal)
-    method, value = resolve_contact(
-        method=data.contact_method, value=data.contact_value, customer=customer
-    )
+    complaint: Complaint | None = None
+    if principal is not None and principal.kind == "complaint":
+        # A guest verified for one complaint: that complaint, and its contact by default.
+        complaint = complainant_complaint(
+            session=session, principal=principal, reference=principal.subject
+        )
+        customer = complaint.customer
+    else:
+        customer = requesting_customer(session=session, principal=principal)
+        # Only the customer's own complaint may be attached; others are silently left out.
+        if customer and data.complaint_ref:
+            complaint = find_customer_complaint(
+                session=session, customer=customer, reference=data.complaint_ref
+            )
+    if customer is None and complaint is not None and not data.contact_value:
+        method, value = complaint.contact_method, complaint.contact_value
+    else:
+        method, value = resolve_contact(
+            method=data.contact_method, value=data.contact_value, customer=customer
+        )
     if method is None or value is None:
         raise InvalidInput("contact_value", "we need an email address or phone number to reach you")
-    # Only the customer's own complaint may be attached; others are silently left out.
-    complaint = (
-        find_customer_complaint(session=session, customer=customer, reference=data.complaint_ref)
-        if customer and data.complaint_ref
-        else None
-    )
     now = utcnow()
     callback = CallbackRequest(
         customer_id=customer.id if customer else None,

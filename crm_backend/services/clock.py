@@ -18,3 +18,9 @@ def format_local(moment: datetime) -> str:
     hour = local.hour % 12 or 12
     suffix = "am" if local.hour < 12 else "pm"
     return f"{local:%a} {local.day} {local:%b %Y}, {hour}:{local:%M} {suffix}"
+
+
+def format_local_date(moment: datetime) -> str:
+    """``Sat 3 Oct 2026`` in Hong Kong time."""
+    local = to_local(moment)
+    return f"{local:%a} {local.day} {local:%b %Y}"

@@ -11,16 +11,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_backend.db import utcnow
-from crm_backend.errors import ComplaintNotFound, Conflict, InvalidInput
+from crm_backend.errors import ComplaintNotFound, Conflict, InvalidInput, PermissionDenied
 from crm_backend.models import Complaint, ComplaintEvent, Customer, Order, OutboxMessage
 from crm_backend.models.enums import ComplaintStatus, ContactMethod
-from crm_backend.schemas.complaint import ComplaintCreate, ComplaintEventRead, ComplaintRead
+from crm_backend.schemas.complaint import ComplaintCreate, ComplaintRead
 from crm_backend.services.access import staff_view_level
 from crm_backend.services.audit import actor_of, record_access
 from crm_backend.services.clock import format_local
+from crm_backend.services.complaint_views import ViewLevel, complaint_view
 from crm_backend.services.contacts import resolve_contact
 from crm_backend.services.customers import customer_of, requesting_customer
-from crm_backend.services.masking import mask_contact
 from crm_backend.services.orders import find_customer_order
 from crm_backend.services.sla import load_sla_policy
 from crm_backend.services.tokens import Principal
@@ -127,17 +127,34 @@ def find_customer_complaint(
     )
 
 
-def read_complaint(*, session: Session, principal: Principal, reference: str) -> ComplaintRead:
+def complainant_complaint(*, session: Session, principal: Principal, reference: str) -> Complaint:
+    """The complaint as its complainant may act on it: a customer's own, or the one a
+    complaint token names. Anything else answers exactly like a missing complaint."""
     if principal.kind == "customer":
         customer = customer_of(session=session, principal=principal)
-        # Someone else's complaint answers exactly like a missing one.
         complaint = find_customer_complaint(session=session, customer=customer, reference=reference)
-        level = "customer"
-    else:
-        level = staff_view_level(principal, "complaints")
+    elif principal.kind == "complaint" and principal.subject == reference:
         complaint = session.scalar(select(Complaint).where(Complaint.reference == reference))
+    elif principal.kind == "complaint":
+        complaint = None
+    else:
+        raise PermissionDenied("only the customer who filed the complaint may do this")
     if complaint is None:
         raise ComplaintNotFound()
+    return complaint
+
+
+def read_complaint(*, session: Session, principal: Principal, reference: str) -> ComplaintRead:
+    level: ViewLevel
+    if principal.kind == "staff":
+        department_level = staff_view_level(principal, "complaints")
+        level = "full" if department_level == "full" else "redacted"
+        complaint = session.scalar(select(Complaint).where(Complaint.reference == reference))
+        if complaint is None:
+            raise ComplaintNotFound()
+    else:
+        complaint = complainant_complaint(session=session, principal=principal, reference=reference)
+        level = "customer"
     record_access(
         session=session,
         principal=principal,
@@ -146,47 +163,7 @@ def read_complaint(*, session: Session, principal: Principal, reference: str) ->
         record_id=complaint.reference,
         purpose="complaint_handling",
     )
-    return complaint_view(
-        complaint,
-        include_description=level in ("full", "customer"),
-        include_notes=level == "full",
-    )
-
-
-def complaint_view(
-    complaint: Complaint, *, include_description: bool, include_notes: bool
-) -> ComplaintRead:
-    """``include_notes``: event notes are internal free text, for staff who see everything."""
-    return ComplaintRead(
-        reference=complaint.reference,
-        status=complaint.status,
-        category=complaint.category,
-        priority=complaint.priority,
-        description=complaint.description if include_description else None,
-        order_no=complaint.order.order_no if complaint.order else None,
-        customer_no=complaint.customer.customer_no if complaint.customer else None,
-        contact_method=complaint.contact_method,
-        contact_masked=mask_contact(complaint.contact_method, complaint.contact_value),
-        escalation_level=complaint.escalation_level,
-        sla_policy_version=complaint.sla_policy_version,
-        first_response_due_at=complaint.first_response_due_at,
-        resolution_due_at=complaint.resolution_due_at,
-        first_response_due_local=format_local(complaint.first_response_due_at),
-        resolution_due_local=format_local(complaint.resolution_due_at),
-        created_at=complaint.created_at,
-        updated_at=complaint.updated_at,
-        events=[
-            ComplaintEventRead(
-                event_type=event.event_type,
-                from_status=event.from_status,
-                to_status=event.to_status,
-                note=event.note if include_notes else None,
-                actor_type=event.actor_type,
-                created_at=event.created_at,
-            )
-            for event in complaint.events
-        ],
-    )
+    return complaint_view(complaint, level=level, now=utcnow())
 
 
 def _scoped_key(principal: Principal | None, key: str | None) -> str | None:

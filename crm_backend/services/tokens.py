@@ -14,15 +14,18 @@ from crm_backend.db import utcnow
 from crm_backend.errors import NotAuthenticated
 from crm_backend.models.enums import Department, StaffRole
 
-PrincipalKind = Literal["customer", "staff"]
+# complaint: may act on one complaint as its complainant (a guest who proved they can read
+# the contact on it, or the holder of its satisfaction follow-up).
+PrincipalKind = Literal["customer", "staff", "complaint"]
 _ALGORITHM = "HS256"
 _AUDIENCE = "crm-api"
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is calling: a customer (``subject`` = customer number) or a staff member
-    (``subject`` = username, with department and role)."""
+    """Who is calling: a customer (``subject`` = customer number), a staff member
+    (``subject`` = username, with department and role) or the holder of a complaint token
+    (``subject`` = complaint reference)."""
 
     kind: PrincipalKind
     subject: str
@@ -34,12 +37,16 @@ class Principal:
         return self.subject
 
 
-def issue_token(settings: Settings, principal: Principal) -> tuple[str, int]:
-    minutes = (
-        settings.staff_token_minutes
-        if principal.kind == "staff"
-        else settings.customer_token_minutes
-    )
+def issue_token(
+    settings: Settings, principal: Principal, *, minutes: int | None = None
+) -> tuple[str, int]:
+    """A signed token and its lifetime in seconds; ``minutes`` overrides the setting."""
+    if minutes is None:
+        minutes = (
+            settings.staff_token_minutes
+            if principal.kind == "staff"
+            else settings.customer_token_minutes
+        )
     now = utcnow()
     claims: dict[str, object] = {
         "iss": settings.token_issuer,
@@ -76,6 +83,8 @@ def decode_token(settings: Settings, token: str) -> Principal:
         raise NotAuthenticated("invalid token")
     if kind == "customer":
         return Principal(kind="customer", subject=subject)
+    if kind == "complaint":
+        return Principal(kind="complaint", subject=subject)
     if kind == "staff":
         try:
             return Principal(
