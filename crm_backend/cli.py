@@ -181,10 +181,11 @@ def followups_run(
         err.print(f"[red]--as-of: {exc}[/red]")
         raise typer.Exit(2) from exc
     settings = get_settings()
+    engine = make_engine(settings.database_url)
     pusher = RasaChatPusher(settings.rasa_url, settings.rasa_token) if push else None
     try:
         summary = run_followups(
-            session_factory=make_session_factory(make_engine(settings.database_url)),
+            session_factory=make_session_factory(engine),
             settings=settings,
             now=now,
             pusher=pusher,
@@ -192,6 +193,7 @@ def followups_run(
     finally:
         if pusher is not None:
             pusher.close()
+        engine.dispose()
     typer.echo(json.dumps({"as_of": now.isoformat(), **summary.as_dict()}))
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -51,13 +52,28 @@ def _drop_postgres_database(name: str) -> None:
     admin.dispose()
 
 
-def _migrate_and_seed(url: str, kind: str) -> SeededDatabase:
+def _migrate_and_seed(url: str, kind: str, **sizes: int) -> SeededDatabase:
     migrate.upgrade(url)
     engine = make_engine(url)
-    summary = seed_database(engine, customers=60, orders=400, complaints=25, seed=11, now=SEED_NOW)
+    sizes = {"customers": 60, "orders": 400, "complaints": 25, **sizes}
+    summary = seed_database(engine, seed=11, now=SEED_NOW, **sizes)  # type: ignore[arg-type]
     engine.dispose()
     staff = {username: (dept, password) for username, dept, password in summary.demo_staff}
     return SeededDatabase(url=url, kind=kind, demo_staff=staff)
+
+
+def _seeded_database(
+    kind: str, tmp_path_factory: pytest.TempPathFactory, **sizes: int
+) -> Iterator[SeededDatabase]:
+    if kind == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "crm.sqlite3"
+        yield _migrate_and_seed(f"sqlite:///{path}", "sqlite", **sizes)
+        return
+    name, url = _create_postgres_database()
+    try:
+        yield _migrate_and_seed(url, "postgres", **sizes)
+    finally:
+        _drop_postgres_database(name)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
@@ -68,28 +84,50 @@ def database(
 
     PostgreSQL is not optional: if the server is down these tests fail rather than skip.
     """
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "crm.sqlite3"
-        yield _migrate_and_seed(f"sqlite:///{path}", "sqlite")
-        return
-    name, url = _create_postgres_database()
-    try:
-        yield _migrate_and_seed(url, "postgres")
-    finally:
-        _drop_postgres_database(name)
+    yield from _seeded_database(request.param, tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
-def settings(database: SeededDatabase, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def _test_settings(url: str, var_dir: Path) -> Settings:
     return Settings(
         environment="test",
-        var_dir=tmp_path_factory.mktemp("var"),
-        database_url=database.url,
+        var_dir=var_dir,
+        database_url=url,
         signing_key=secrets.token_urlsafe(32),
         service_token=secrets.token_urlsafe(32),
         rasa_token=secrets.token_urlsafe(32),
         followup_interval_seconds=0,  # tests run the workflows themselves, as of chosen times
     )
+
+
+@dataclass
+class OwnStack:
+    """A module's own database and app, for tests whose actions touch every row (the
+    workflow runs escalate whatever is due), so they cannot share the session database."""
+
+    database: SeededDatabase
+    settings: Settings
+    app: FastAPI
+    headers: Headers
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def own_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[OwnStack]:
+    for seeded in _seeded_database(
+        request.param, tmp_path_factory, customers=20, orders=60, complaints=0
+    ):
+        settings = _test_settings(seeded.url, tmp_path_factory.mktemp("var"))
+        application = create_app(settings)
+        try:
+            yield OwnStack(seeded, settings, application, Headers(settings, seeded))
+        finally:
+            application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def settings(database: SeededDatabase, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return _test_settings(database.url, tmp_path_factory.mktemp("var"))
 
 
 @pytest.fixture(scope="session")

@@ -27,6 +27,7 @@ class VerificationCode(Base):
     delivered: Mapped[bool] = mapped_column(default=False)
     conversation_id: Mapped[str | None] = mapped_column(String(128))
     failed_attempts: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]
     consumed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

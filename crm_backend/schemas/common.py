@@ -27,8 +27,17 @@ def _no_control_characters(value: str) -> str:
 
 # Free text: newlines and tabs allowed, other control characters (NUL ...) refused.
 PlainText = Annotated[str, AfterValidator(_no_control_characters)]
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+# Free text stripped before any length check (so "   " is empty, not 3 long); give the
+# bounds with ``Annotated[StrippedText, StringConstraints(min_length=..., max_length=...)]``.
+StrippedText = Annotated[str, BeforeValidator(_strip), AfterValidator(_no_control_characters)]
+
+
 # An email address or phone number as typed; services normalise and validate it.
-ContactValue = Annotated[PlainText, StringConstraints(strip_whitespace=True, max_length=254)]
-ConversationId = Annotated[
-    PlainText, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)
-]
+ContactValue = Annotated[StrippedText, StringConstraints(max_length=254)]
+ConversationId = Annotated[StrippedText, StringConstraints(min_length=1, max_length=128)]

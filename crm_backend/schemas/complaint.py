@@ -12,11 +12,9 @@ from crm_backend.models.enums import (
     ContactMethod,
     Priority,
 )
-from crm_backend.schemas.common import ContactValue, ConversationId, OrderNo, PlainText
+from crm_backend.schemas.common import ContactValue, ConversationId, OrderNo, StrippedText
 
-Description = Annotated[
-    PlainText, StringConstraints(strip_whitespace=True, min_length=5, max_length=4000)
-]
+Description = Annotated[StrippedText, StringConstraints(min_length=5, max_length=4000)]
 
 
 class ComplaintCreate(BaseModel):
@@ -42,11 +40,9 @@ SlaState = Literal["on_track", "due_soon", "breached", "met"]
 NextStep = Literal[
     "acknowledge", "investigate", "waiting_for_you", "resolved_awaiting_feedback", "closed"
 ]
-Note = Annotated[PlainText, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-CustomerText = Annotated[
-    PlainText, StringConstraints(strip_whitespace=True, min_length=5, max_length=2000)
-]
-ShortText = Annotated[PlainText, StringConstraints(strip_whitespace=True, max_length=2000)]
+Note = Annotated[StrippedText, StringConstraints(min_length=1, max_length=4000)]
+CustomerText = Annotated[StrippedText, StringConstraints(min_length=5, max_length=2000)]
+ShortText = Annotated[StrippedText, StringConstraints(max_length=2000)]
 Username = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z0-9._-]{2,64}$")]
 
 

@@ -5,14 +5,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from crm_backend.models.enums import FeedbackKind
-from crm_backend.schemas.common import ConversationId, PlainText
+from crm_backend.schemas.common import ConversationId, StrippedText
 
-FeedbackText = Annotated[
-    PlainText, StringConstraints(strip_whitespace=True, min_length=3, max_length=2000)
-]
-StoreName = Annotated[
-    PlainText, StringConstraints(strip_whitespace=True, min_length=2, max_length=64)
-]
+FeedbackText = Annotated[StrippedText, StringConstraints(min_length=3, max_length=2000)]
+StoreName = Annotated[StrippedText, StringConstraints(min_length=2, max_length=64)]
 
 
 class FeedbackCreate(BaseModel):

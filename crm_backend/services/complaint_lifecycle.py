@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from crm_backend.errors import IllegalTransition, InvalidInput
-from crm_backend.models import Complaint, ComplaintEvent
+from crm_backend.models import Complaint, ComplaintEvent, Staff
 from crm_backend.models.enums import ActorType, ComplaintStatus
 from crm_backend.services.followup_policy import FollowupPolicy
 
@@ -142,13 +142,11 @@ def add_note(complaint: Complaint, note: str, *, actor: Actor, now: datetime) ->
     return _event(complaint, "note", actor, now, note=note)
 
 
-def assign(
-    complaint: Complaint, staff_id: int, username: str, *, actor: Actor, now: datetime
-) -> ComplaintEvent:
+def assign(complaint: Complaint, staff: Staff, *, actor: Actor, now: datetime) -> ComplaintEvent:
     if complaint.status == S.CLOSED:
         raise IllegalTransition("cannot assign a complaint that is closed; reopen it first")
-    complaint.assigned_staff_id = staff_id
-    return _event(complaint, "assigned", actor, now, note=f"assigned to {username}")
+    complaint.assigned_staff = staff
+    return _event(complaint, "assigned", actor, now, note=f"assigned to {staff.username}")
 
 
 def escalate(complaint: Complaint, reason: str, *, actor: Actor, now: datetime) -> ComplaintEvent:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from crm_backend.db import utcnow
@@ -34,7 +34,7 @@ class QueueFilter:
     limit: int = 10
 
 
-def overdue_condition(now: datetime):  # type: ignore[no-untyped-def]
+def overdue_condition(now: datetime) -> ColumnElement[bool]:
     """Open and past a due time: no first response in time, or not resolved in time."""
     return and_(
         Complaint.status.in_(OPEN),
@@ -69,7 +69,7 @@ def list_complaints(
     return ComplaintList(items=[complaint_summary(c, now=now) for c in rows], total=total)
 
 
-def _customer_query(session: Session, principal: Principal) -> Select[tuple[Complaint]]:
+def _customer_query(session: Session, principal: Principal) -> Select[Complaint]:
     customer = customer_of(session=session, principal=principal)
     return (
         select(Complaint)
@@ -80,7 +80,7 @@ def _customer_query(session: Session, principal: Principal) -> Select[tuple[Comp
 
 def _staff_query(
     session: Session, principal: Principal, filters: QueueFilter, now: datetime
-) -> Select[tuple[Complaint]]:
+) -> Select[Complaint]:
     query = select(Complaint)
     if filters.queue == "mine":
         staff_id = session.scalar(select(Staff.id).where(Staff.username == principal.subject))

@@ -61,9 +61,7 @@ def assign_complaint(
     staff = session.scalar(select(Staff).where(Staff.username == username, Staff.is_active))
     if staff is None:
         raise InvalidInput("assignee", "there is no active staff member with that username")
-    lifecycle.assign(
-        complaint, staff.id, staff.username, actor=_actor(principal), now=now or utcnow()
-    )
+    lifecycle.assign(complaint, staff, actor=_actor(principal), now=now or utcnow())
     session.flush()
     return complaint
 

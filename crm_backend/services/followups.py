@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, lazyload, sessionmaker
 
 from crm_backend.config import Settings
 from crm_backend.db import utcnow
@@ -33,6 +33,12 @@ from crm_backend.services.tokens import Principal, issue_token
 
 logger = logging.getLogger(__name__)
 BATCH = 500
+# The steps need the complaint row only; joined loads would also stop FOR UPDATE on PostgreSQL.
+_NO_JOINS = (
+    lazyload(Complaint.customer),
+    lazyload(Complaint.order),
+    lazyload(Complaint.assigned_staff),
+)
 
 
 @dataclass
@@ -80,7 +86,7 @@ Step = Callable[[Session, Complaint, list[str]], None]
 
 
 def _in_batches(
-    session_factory: sessionmaker[Session], query: Select[tuple[Complaint]], step: Step
+    session_factory: sessionmaker[Session], query: Select[Complaint], step: Step
 ) -> None:
     """Apply ``step`` to every complaint the query finds, BATCH rows per transaction.
     Each step clears the condition the query selects on, so re-querying moves on."""
@@ -88,7 +94,10 @@ def _in_batches(
         with session_factory() as session, session.begin():
             batch = (
                 session.scalars(
-                    query.order_by(Complaint.id).limit(BATCH).with_for_update(skip_locked=True)
+                    query.options(*_NO_JOINS)
+                    .order_by(Complaint.id)
+                    .limit(BATCH)
+                    .with_for_update(skip_locked=True, of=Complaint)
                 )
                 .unique()
                 .all()
@@ -102,7 +111,7 @@ def _in_batches(
             return
 
 
-def _first_response_breaches(now: datetime) -> Select[tuple[Complaint]]:
+def _first_response_breaches(now: datetime) -> Select[Complaint]:
     return select(Complaint).where(
         Complaint.status.in_(lifecycle.OPEN),
         Complaint.first_responded_at.is_(None),
@@ -111,7 +120,7 @@ def _first_response_breaches(now: datetime) -> Select[tuple[Complaint]]:
     )
 
 
-def _resolution_breaches(now: datetime) -> Select[tuple[Complaint]]:
+def _resolution_breaches(now: datetime) -> Select[Complaint]:
     return select(Complaint).where(
         Complaint.status.in_(lifecycle.OPEN),
         Complaint.resolution_due_at <= now,
@@ -119,7 +128,7 @@ def _resolution_breaches(now: datetime) -> Select[tuple[Complaint]]:
     )
 
 
-def _due_followups(now: datetime) -> Select[tuple[Complaint]]:
+def _due_followups(now: datetime) -> Select[Complaint]:
     return select(Complaint).where(
         Complaint.status == ComplaintStatus.RESOLVED,
         Complaint.followup_due_at <= now,
@@ -127,7 +136,7 @@ def _due_followups(now: datetime) -> Select[tuple[Complaint]]:
     )
 
 
-def _unanswered(policy: FollowupPolicy, now: datetime) -> Select[tuple[Complaint]]:
+def _unanswered(policy: FollowupPolicy, now: datetime) -> Select[Complaint]:
     return select(Complaint).where(
         Complaint.status == ComplaintStatus.RESOLVED,
         Complaint.followup_sent_at <= now - policy.answer_window,

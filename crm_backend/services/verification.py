@@ -126,18 +126,16 @@ def confirm_verification(
     if row.consumed_at is not None:
         raise Conflict("this code was already used; ask for a new one")
     _refuse_if_locked(session, row.target_type, row.target_ref, now)
-    if row.failed_attempts >= MAX_WRONG_CODES:
-        raise Locked("too many wrong codes; try again in 30 minutes")
     if now > row.expires_at:
         raise InvalidInput("code", "that code has expired; ask for a new one")
     if not (
         row.delivered and hmac.compare_digest(row.code_hash, _hash(settings, row.public_id, code))
     ):
         row.failed_attempts += 1
+        row.last_failed_at = now
         session.flush()
-        left = MAX_WRONG_CODES - row.failed_attempts
-        if left <= 0:
-            raise Locked("too many wrong codes; try again in 30 minutes")
+        _refuse_if_locked(session, row.target_type, row.target_ref, now)
+        left = MAX_WRONG_CODES - _wrong_codes(session, row.target_type, row.target_ref, now)
         raise InvalidInput(
             "code", f"that code is not right; {left} {'try' if left == 1 else 'tries'} left"
         )
@@ -148,18 +146,21 @@ def confirm_verification(
 
 
 def _refuse_if_locked(session: Session, target_type: str, target_ref: str, now: datetime) -> None:
-    locked = session.scalar(
-        select(func.count())
-        .select_from(VerificationCode)
-        .where(
+    """Wrong codes count against the reference, whichever code they were for: five within
+    LOCKOUT lock it until LOCKOUT after the latest."""
+    if _wrong_codes(session, target_type, target_ref, now) >= MAX_WRONG_CODES:
+        raise Locked("too many wrong codes; try again in 30 minutes")
+
+
+def _wrong_codes(session: Session, target_type: str, target_ref: str, now: datetime) -> int:
+    wrong = session.scalar(
+        select(func.coalesce(func.sum(VerificationCode.failed_attempts), 0)).where(
             VerificationCode.target_type == target_type,
             VerificationCode.target_ref == target_ref,
-            VerificationCode.failed_attempts >= MAX_WRONG_CODES,
-            VerificationCode.created_at > now - LOCKOUT,
+            VerificationCode.last_failed_at > now - LOCKOUT,
         )
     )
-    if locked:
-        raise Locked("too many wrong codes; try again in 30 minutes")
+    return int(wrong or 0)
 
 
 def _hash(settings: Settings, public_id: str, code: str) -> str:

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("delivered", sa.Boolean(), nullable=False),
         sa.Column("conversation_id", sa.String(length=128), nullable=True),
         sa.Column("failed_attempts", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("consumed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -11,7 +11,11 @@ from crm_backend.schemas.verification import (
     VerificationStarted,
     VerificationToken,
 )
-from crm_backend.services.verification import confirm_verification, start_verification
+from crm_backend.services.verification import (
+    TargetType,
+    confirm_verification,
+    start_verification,
+)
 
 router = APIRouter(prefix="/verifications", tags=["verifications"])
 
@@ -22,7 +26,7 @@ def start(
 ) -> VerificationStarted:
     """Send a one-time code to the contact on file for a complaint or an order. The answer
     is the same whether or not the reference exists."""
-    target_type = "complaint" if body.complaint_ref else "order"
+    target_type: TargetType = "complaint" if body.complaint_ref else "order"
     started = start_verification(
         session=session,
         settings=settings,
