@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import queue
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +47,56 @@ class Conversation:
         return "\n".join(m.get("text", "") for m in self.say(text))
 
 
+class SocketChat:
+    """One chat over Rasa's socket.io channel, as the web widget holds it: bot messages
+    arrive as they are sent, including ones the backend pushes without the user typing."""
+
+    def __init__(self, rasa_url: str, token: str | None = None) -> None:
+        import socketio  # the test-only client
+
+        self.session_id = uuid.uuid4().hex
+        self.token = token
+        self._received: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._client = socketio.Client(reconnection=False)
+        confirmed = threading.Event()
+        self._client.on("bot_uttered", self._received.put)
+        self._client.on("session_confirm", lambda *_: confirmed.set())
+        self._client.connect(rasa_url, transports=["websocket"], wait_timeout=10)
+        self._client.emit("session_request", {"session_id": self.session_id})
+        assert confirmed.wait(10), "Rasa did not confirm the socket.io session"
+
+    def send(self, text: str) -> None:
+        custom = {"token": self.token} if self.token else {}
+        self._client.emit(
+            "user_uttered",
+            {"message": text, "session_id": self.session_id, "customData": custom},
+        )
+
+    def texts(self, text: str, *, quiet_for: float = 1.5, timeout: float = 60) -> str:
+        """Send, then collect what the bot says until it has been quiet for a moment."""
+        self.send(text)
+        return "\n".join(m.get("text", "") for m in self.collect(quiet_for, timeout))
+
+    def collect(self, quiet_for: float = 1.5, timeout: float = 60) -> list[dict[str, Any]]:
+        messages = [self._received.get(timeout=timeout)]
+        while True:
+            try:
+                messages.append(self._received.get(timeout=quiet_for))
+            except queue.Empty:
+                return messages
+
+    def wait_for(self, predicate: Any, timeout: float = 60) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            message = self._received.get(timeout=left)
+            if predicate(message):
+                return message
+        raise TimeoutError("the expected bot message did not arrive")
+
+    def close(self) -> None:
+        self._client.disconnect()
+
+
 @dataclass
 class RunningStack:
     stack: Stack
@@ -53,6 +106,9 @@ class RunningStack:
 
     def conversation(self, token: str | None = None) -> Conversation:
         return Conversation(self.config.rasa_url, f"e2e-{uuid.uuid4().hex}", token)
+
+    def socket_chat(self, token: str | None = None) -> SocketChat:
+        return SocketChat(self.config.rasa_url, token)
 
     def session(self) -> Session:
         """A session on the stack's database, to check what the conversation stored."""
@@ -69,7 +125,8 @@ def running_stack(database, tmp_path_factory) -> Iterator[RunningStack]:
         backend_port=free_port(),
         actions_port=free_port(),
         rasa_port=free_port(),
-        extra_env={"CRM_RASA_TOKEN": uuid.uuid4().hex},
+        # The tests run the workflows themselves (crm followups run --as-of).
+        extra_env={"CRM_RASA_TOKEN": uuid.uuid4().hex, "CRM_FOLLOWUP_INTERVAL_SECONDS": "0"},
     )
     stack = Stack(config)
     stack.start()
