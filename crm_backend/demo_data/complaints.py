@@ -94,6 +94,10 @@ def complaint_rows(
         reached = {to for _, to, _ in timeline}
         resolved_at = next((t for t, to, _ in timeline if to == ComplaintStatus.RESOLVED), None)
         breached = (resolved_at or now) > resolution_due
+        first_responded = timeline[1][0] if len(timeline) > 1 else None
+        escalated = breached and rng.random() < 0.6
+        resolution = rng.choice(v.RESOLUTIONS[category.value]) if resolved_at else None
+        followup = _followup(rng, status, resolved_at, timeline[-1][0], now)
         complaints.append(
             {
                 "id": complaint_id,
@@ -104,7 +108,7 @@ def complaint_rows(
                 "description": description,
                 "priority": priority.value,
                 "status": timeline[-1][1].value,
-                "escalation_level": 1 if breached and rng.random() < 0.6 else 0,
+                "escalation_level": 1 if escalated else 0,
                 "channel": rng.choices(("chat", "email", "phone", "store"), (40, 25, 20, 15))[0],
                 "contact_method": method,
                 "contact_value": value,
@@ -116,9 +120,16 @@ def complaint_rows(
                 "sla_policy_version": policy.version,
                 "first_response_due_at": first_due,
                 "resolution_due_at": resolution_due,
-                "first_responded_at": timeline[1][0] if len(timeline) > 1 else None,
+                "first_responded_at": first_responded,
                 "resolved_at": resolved_at,
                 "closed_at": timeline[-1][0] if ComplaintStatus.CLOSED in reached else None,
+                "resolution": resolution,
+                # History is settled: only breaches from now on are escalated by the runs.
+                "first_response_breach_at": first_due
+                if (first_responded or now) > first_due
+                else None,
+                "resolution_breach_at": resolution_due if breached else None,
+                **followup,
                 "created_at": created,
                 "updated_at": timeline[-1][0],
             }
@@ -129,10 +140,13 @@ def complaint_rows(
                 {
                     "id": len(events) + 1,
                     "complaint_id": complaint_id,
-                    "event_type": "created" if created_event else "status_changed",
+                    "event_type": "created" if created_event else _EVENT_TYPES.get(
+                        to_status, "status_changed"),
                     "from_status": from_status.value if from_status else None,
                     "to_status": to_status.value,
-                    "note": None if created_event else rng.choice(v.STAFF_NOTES),
+                    "note": None if created_event else
+                            resolution if to_status == ComplaintStatus.RESOLVED else
+                            rng.choice(v.STAFF_NOTES),
                     "actor_type": "customer" if created_event and customer else
                                   "system" if created_event else "staff",
                     "actor_id": None if created_event else handler,
@@ -140,6 +154,43 @@ def complaint_rows(
                 }
             )  # fmt: skip
     return complaints, events
+
+
+_EVENT_TYPES = {
+    ComplaintStatus.ACKNOWLEDGED: "acknowledged",
+    ComplaintStatus.RESOLVED: "resolved",
+    ComplaintStatus.CLOSED: "closed",
+}
+# Most customers who answer the satisfaction follow-up are content; some are not.
+CSAT_WEIGHTS = {5: 38, 4: 30, 3: 14, 2: 10, 1: 8}
+FOLLOWUP_DELAY = timedelta(hours=24)
+
+
+def _followup(
+    rng: random.Random,
+    status: ComplaintStatus,
+    resolved_at: datetime | None,
+    last_step: datetime,
+    now: datetime,
+) -> Row:
+    """Follow-up and CSAT fields consistent with the final status: closed complaints were
+    mostly rated; resolved ones await their follow-up or an answer to it."""
+    row: Row = {
+        "followup_due_at": None, "followup_sent_at": None, "csat_score": None, "csat_at": None,
+    }  # fmt: skip
+    if resolved_at is None:
+        return row
+    sent = resolved_at + FOLLOWUP_DELAY
+    if status == ComplaintStatus.RESOLVED:
+        if sent > now:
+            row["followup_due_at"] = sent
+        else:
+            row["followup_sent_at"] = sent
+    elif status == ComplaintStatus.CLOSED and rng.random() < 0.7:
+        row["followup_sent_at"] = min(sent, last_step)
+        row["csat_score"] = rng.choices(list(CSAT_WEIGHTS), list(CSAT_WEIGHTS.values()))[0]
+        row["csat_at"] = last_step
+    return row
 
 
 def _timeline(

@@ -231,3 +231,33 @@ STAFF_NOTES = (
     "Refund approved by supervisor.",
     "Replacement item sent.",
 )
+
+RESOLUTIONS = {
+    "product_quality": (
+        "Replacement unit sent; the faulty one collected by courier.",
+        "Full refund issued to the original payment method.",
+        "Repaired under warranty at our service centre.",
+    ),
+    "delivery": (
+        "Parcel located with the courier and redelivered.",
+        "Missing items re-sent by express delivery.",
+        "Delivery fee refunded and a new time slot booked.",
+    ),
+    "service": (
+        "Store manager apologised; staff member coached.",
+        "Exchange arranged at the customer's preferred store.",
+    ),
+    "billing": (
+        "Duplicate charge reversed by the card issuer.",
+        "Price difference refunded.",
+        "Promotion discount applied and the difference refunded.",
+    ),
+    "refund": (
+        "Refund re-processed and confirmed with the bank.",
+        "Refund amount corrected and the balance paid.",
+    ),
+    "other": (
+        "Explained our policy and added a courtesy voucher.",
+        "Passed to the product team; customer informed.",
+    ),
+}

@@ -180,6 +180,7 @@ def test_complaints_are_varied_and_consistent(seeded: tuple[Engine, SeedSummary]
         events = conn.execute(select(ComplaintEvent).order_by(ComplaintEvent.id)).all()
     assert all(re.fullmatch(r"CMP-\d{6}", c.reference) for c in complaints)
     assert len({c.status for c in complaints}) >= 5
+    assert any(c.csat_score for c in complaints)
     assert sum(c.customer_id is not None for c in complaints) >= len(complaints) // 2
     for c in complaints:
         assert c.created_at < c.first_response_due_at <= c.resolution_due_at
@@ -190,8 +191,15 @@ def test_complaints_are_varied_and_consistent(seeded: tuple[Engine, SeedSummary]
             assert c.contact_method in ("email", "phone") and c.contact_value
         timeline = [e for e in events if e.complaint_id == c.id]
         assert timeline[0].event_type == "created"
-        changes = [e for e in timeline if e.event_type == "status_changed"]
-        assert (changes[-1].to_status if changes else "new") == c.status
+        changes = [e for e in timeline if e.to_status is not None]
+        assert changes[-1].to_status == c.status
+        # Finished complaints say how; follow-up and CSAT fields agree with the status.
+        assert bool(c.resolution) == (c.status in ("resolved", "closed"))
+        if c.status == "resolved":
+            assert (c.followup_due_at is None) != (c.followup_sent_at is None)
+        else:
+            assert c.followup_due_at is None
+        assert c.csat_score is None or (c.status == "closed" and 1 <= c.csat_score <= 5)
         assert all(a.created_at <= b.created_at for a, b in itertools.pairwise(timeline))
         assert timeline[-1].created_at <= NOW
 

@@ -99,7 +99,12 @@ def test_redacted_views_and_customers_do_not_get_internal_notes(client, headers,
     assert all(event["note"] is None for event in redacted.json()["events"])
     owner = complaint.customer.customer_no
     own = client.get(f"/api/v1/complaints/{complaint.reference}", headers=headers.customer(owner))
-    assert all(event["note"] is None for event in own.json()["events"])
+    # The complainant sees how it was resolved, never the staff's working notes.
+    for event in own.json()["events"]:
+        if event["event_type"] == "resolved":
+            assert event["note"] == complaint.resolution
+        else:
+            assert event["note"] is None
 
 
 def test_the_action_server_listens_on_loopback_only(tmp_path):

@@ -1,0 +1,99 @@
+"""Hong Kong street addresses: "Flat 5, 12/F, Block B, Harbour View Garden, 23 Nathan Road".
+
+An address is a run of parts separated by commas or spaces: flat/room, floor (12/F), block or
+tower, a building or estate name (... Garden, Mansion, Court, or any capitalised name), a
+street (... Road, Street, Avenue, Lane, Path, Terrace) with or without a number, and a district.
+A run counts only when it holds a digit and either a numbered street or at least two parts, so
+a district on its own ("the Mong Kok shop") or a lone "room 3" is not an address. Lower-case
+input works; common small words ("the", "on", "minutes") never form a street or building name.
+"""
+
+from __future__ import annotations
+
+import regex as re
+from presidio_analyzer import Pattern, PatternRecognizer
+
+from crm_backend.privacy.recognizers.places import DISTRICTS, names_pattern
+
+_REGION = r"hong\s+kong|kowloon|kln|new\s+territories|n\.t\.|hk|hksar"
+
+_STOP = (
+    r"(?:the|a|an|and|or|on|in|at|of|to|for|from|by|with|near|into|my|your|our|his|her|their|its"
+    r"|this|that|these|those|is|was|are|were|be|been|it|i|we|you|he|she|they|me|us|them|go|went"
+    r"|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|times?|items?|pieces?|pcs|boxes"
+    r"|dollars?|hkd|percent)"
+)
+_WORD = rf"(?!{_STOP}\b)[a-z][a-z'\u2019-]*"
+_NAME = rf"(?:{_WORD}\s+){{1,4}}"
+_NUMBER = r"[0-9]{1,4}[a-z]?(?:\s?-\s?[0-9]{1,4}[a-z]?)?"
+_STREET_TYPE = (
+    r"(?:(?:road|street|avenue|lane|path|terrace|drive|crescent|boulevard|circuit|praya|rise"
+    r"|walk|way)\b|(?:rd|st|ave)\b\.?)(?:\s+(?:central|east|west|north|south)\b)?"
+)
+_BUILDING_TYPE = (
+    r"(?:building|bldg|mansion|court|gardens?|estate|centre|center|tower|plaza|house|villa"
+    r"|heights|terrace|place|square|city|garden)\b"
+)
+
+_FLAT = r"(?:flat|room|rm|unit|suite)\s*(?:[a-z]?[0-9]{1,4}[a-z]?\b|[a-z]\b)"
+_FLOOR = (
+    r"(?:[0-9]{1,3}|g|ug|lg)\s?/\s?f\b|[0-9]{1,3}(?:st|nd|rd|th)\s+(?:floor|fl)\b|ground\s+floor"
+)
+_BLOCK = r"(?:block|blk|tower|twr|phase)\s*[a-z0-9]{1,3}\b"
+_STREET_NUMBERED = rf"{_NUMBER}(?:\s*,)?\s+{_NAME}{_STREET_TYPE}"
+_STREET = rf"{_NAME}{_STREET_TYPE}"
+_BUILDING = rf"{_NAME}{_BUILDING_TYPE}"
+_DISTRICT = rf"(?:{names_pattern(DISTRICTS)}|{_REGION})\b"
+
+# A capitalised name between the other parts: an estate without a Garden/Court suffix.
+_PROPER_NAME = r"(?-i:[A-Z][a-z'\u2019-]+(?:\s+[A-Z][a-z'\u2019-]+){0,3})\b"
+_PART = (
+    rf"(?:{_FLAT}|{_FLOOR}|{_BLOCK}|{_STREET_NUMBERED}|{_BUILDING}|{_STREET}|{_DISTRICT}"
+    rf"|{_PROPER_NAME})"
+)
+_SEPARATOR = r"(?:\s*,\s*|\s+)"
+
+PATTERNS = [
+    Pattern(
+        "HK address (flat, floor, block, building, street, district)",
+        rf"(?<![\w/$.,-]){_PART}(?:{_SEPARATOR}{_PART})*",
+        0.6,
+    ),
+]
+
+CONTEXT = ["address", "live", "living", "deliver", "delivery", "home", "flat", "地址"]
+
+_FLAGS = re.IGNORECASE | re.MULTILINE
+_PART_RE = re.compile(_PART, _FLAGS)
+_STREET_NUMBERED_RE = re.compile(rf"(?<![\w/$.,-]){_STREET_NUMBERED}", _FLAGS)
+
+
+def is_address(text: str) -> bool:
+    """True when a matched run is an address: a digit and a numbered street or two parts."""
+    if not any(char.isdigit() for char in text):
+        return False
+    if _STREET_NUMBERED_RE.search(text):
+        return True
+    return len(_PART_RE.findall(text)) >= 2
+
+
+class HkAddressRecognizer(PatternRecognizer):
+    """Hong Kong street addresses, reported as ``ADDRESS``."""
+
+    def __init__(
+        self,
+        patterns: list[Pattern] | None = None,
+        context: list[str] | None = None,
+        supported_language: str = "en",
+        supported_entity: str = "ADDRESS",
+    ) -> None:
+        super().__init__(
+            supported_entity=supported_entity,
+            patterns=patterns or PATTERNS,
+            context=context or CONTEXT,
+            supported_language=supported_language,
+            global_regex_flags=_FLAGS,
+        )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        return not is_address(pattern_text)
