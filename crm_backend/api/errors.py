@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from crm_backend.errors import (
@@ -58,7 +59,21 @@ async def _stale_data(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": StaleVersion().message}, status_code=409)
 
 
+async def _operational(_request: Request, exc: Exception) -> JSONResponse:
+    # SQLite refuses a write whose snapshot another writer overtook ("database is locked"):
+    # nothing was stored, so the client may simply try again.
+    assert isinstance(exc, OperationalError)
+    if "database is locked" in str(exc.orig):
+        return JSONResponse(
+            {"detail": "the record is busy; try again"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    raise exc
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(OperationalError, _operational)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -240,3 +240,18 @@ def test_resolving_schedules_a_followup(client, headers, session):
     complaint = session.scalar(select(Complaint).where(Complaint.reference == ref))
     assert complaint.followup_due_at > complaint.resolved_at
     assert complaint.first_responded_at == complaint.resolved_at
+
+
+async def test_sqlite_write_conflicts_answer_503_retry_not_500():
+    import sqlite3
+
+    from crm_backend.api.errors import _operational
+
+    locked = OperationalError(
+        "UPDATE complaint ...", {}, sqlite3.OperationalError("database is locked")
+    )
+    response = await _operational(None, locked)  # type: ignore[arg-type]
+    assert response.status_code == 503 and response.headers["Retry-After"] == "1"
+    other = OperationalError("SELECT 1", {}, sqlite3.OperationalError("no such table: x"))
+    with pytest.raises(OperationalError):
+        await _operational(None, other)  # type: ignore[arg-type]
