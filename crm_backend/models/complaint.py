@@ -30,9 +30,6 @@ class Complaint(Base):
         Index("ix_complaint_assigned_staff_id_status", "assigned_staff_id", "status"),
         CheckConstraint("csat_score IS NULL OR csat_score BETWEEN 1 AND 5", name="csat_range"),
     )
-    # Optimistic locking: every UPDATE checks and bumps ``version``, so two staff saving
-    # the same complaint cannot silently overwrite each other (the second gets a conflict).
-    __mapper_args__ = {"version_id_col": "version"}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # CMP- + zero-padded id; assigned right after the row gets its id.

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, raiseload, selectinload
 
 from crm_backend.db import utcnow
 from crm_backend.errors import PermissionDenied
@@ -73,15 +73,25 @@ def _customer_query(session: Session, principal: Principal) -> Select[Complaint]
     customer = customer_of(session=session, principal=principal)
     return (
         select(Complaint)
+        .options(*_SUMMARY_ONLY)
         .where(Complaint.customer_id == customer.id)
         .order_by(Complaint.created_at.desc(), Complaint.id.desc())
     )
 
 
+# A summary needs the row and the assignee only.
+_SUMMARY_ONLY = (
+    selectinload(Complaint.assigned_staff),
+    raiseload(Complaint.customer),
+    raiseload(Complaint.order),
+    raiseload(Complaint.events),
+)
+
+
 def _staff_query(
     session: Session, principal: Principal, filters: QueueFilter, now: datetime
 ) -> Select[Complaint]:
-    query = select(Complaint)
+    query = select(Complaint).options(*_SUMMARY_ONLY)
     if filters.queue == "mine":
         staff_id = session.scalar(select(Staff.id).where(Staff.username == principal.subject))
         query = query.where(Complaint.assigned_staff_id == staff_id, Complaint.status.in_(OPEN))

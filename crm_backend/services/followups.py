@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session, lazyload, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crm_backend.config import Settings
 from crm_backend.db import utcnow
@@ -34,10 +35,11 @@ from crm_backend.services.tokens import Principal, issue_token
 logger = logging.getLogger(__name__)
 BATCH = 500
 # The steps need the complaint row only; joined loads would also stop FOR UPDATE on PostgreSQL.
-_NO_JOINS = (
+_ROW_ONLY = (
     lazyload(Complaint.customer),
     lazyload(Complaint.order),
     lazyload(Complaint.assigned_staff),
+    lazyload(Complaint.events),
 )
 
 
@@ -88,13 +90,15 @@ Step = Callable[[Session, Complaint, list[str]], None]
 def _in_batches(
     session_factory: sessionmaker[Session], query: Select[Complaint], step: Step
 ) -> None:
-    """Apply ``step`` to every complaint the query finds, BATCH rows per transaction.
-    Each step clears the condition the query selects on, so re-querying moves on."""
+    """Apply ``step`` to every complaint the query finds, BATCH rows per transaction, in id
+    order (keyset: each batch starts after the last, so no batch rescans the ones before)."""
+    last_id = 0
     while True:
         with session_factory() as session, session.begin():
             batch = (
                 session.scalars(
-                    query.options(*_NO_JOINS)
+                    query.where(Complaint.id > last_id)
+                    .options(*_ROW_ONLY)
                     .order_by(Complaint.id)
                     .limit(BATCH)
                     .with_for_update(skip_locked=True, of=Complaint)
@@ -106,7 +110,10 @@ def _in_batches(
                 return
             supervisors = supervisor_usernames(session, load_followup_policy().notify_department)
             for complaint in batch:
+                # A step only appends to the timeline: do not load the whole history first.
+                set_committed_value(complaint, "events", [])
                 step(session, complaint, supervisors)
+            last_id = batch[-1].id
         if len(batch) < BATCH:
             return
 
