@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from actions import crm_client
 from actions.contact import ON_FILE_ANY, contact_payload, validate_contact_slot
 from actions.conversation import DONE, FAILED, user_token
+from actions.verification import complaint_ref_from_text, token_for
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ class ActionPrepareCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        if user_token(tracker):
+        if caller_token(tracker):
             return [SlotSet("contact", ON_FILE_ANY)]
         return []
 
@@ -40,7 +41,15 @@ class ValidateCallbackForm(FormValidationAction):
     def validate_contact(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if value == ON_FILE_ANY and caller_token(tracker):
+            return {"contact": value}  # a guest verified for a complaint: its contact
         return validate_contact_slot(value, dispatcher, tracker)
+
+
+def caller_token(tracker: Tracker) -> str | None:
+    """The customer's token, else one a guest earned for the complaint being discussed
+    (the backend then uses that complaint's contact and attaches it)."""
+    return token_for(tracker, complaint_ref_from_text(tracker.get_slot("complaint_ref") or ""))
 
 
 def callback_context(tracker: Tracker) -> dict[str, Any]:
@@ -69,9 +78,12 @@ class ActionSubmitCallback(Action):
             "context": callback_context(tracker),
             **contact_payload(contact),
         }
+        # The complaint discussed in the conversation; attached only if the caller may.
+        if complaint_ref := complaint_ref_from_text(tracker.get_slot("complaint_ref") or ""):
+            payload["complaint_ref"] = complaint_ref
         try:
             callback = await crm_client.get_client().request_callback(
-                payload, user_token=user_token(tracker)
+                payload, user_token=caller_token(tracker)
             )
         except crm_client.InvalidRequest as exc:
             if exc.field in ("contact_method", "contact_value"):

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import crm_client
+from actions.complaint_status import answer_status_inline
 from actions.complaint_text import (
     MAX_DESCRIPTION_CHARS,
     category_from_text,
@@ -69,7 +70,22 @@ class ValidateComplaintForm(FormValidationAction):
         answered = any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS)
         if latest_intent(tracker) == "change_answer" and answered:
             return self._change_answer(dispatcher, tracker)
+        if latest_intent(tracker) == "complaint_status":
+            return await self._status_question(dispatcher, tracker)
         return await super().run(dispatcher, tracker, domain)
+
+    @staticmethod
+    async def _status_question(
+        dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[EventType]:
+        """A status question ("any news on CMP-000123?") mid-form: answer it, take it as
+        no answer, and let the form ask its question again."""
+        await answer_status_inline(dispatcher, tracker)
+        slots = {slot for slot in tracker.slots_to_validate() if slot in FORM_SLOTS}
+        requested = tracker.get_slot("requested_slot")
+        if requested:
+            slots.add(requested)  # an explicit "not answered", so the form does not reject
+        return [SlotSet(slot, value_before_latest_message(tracker, slot)) for slot in sorted(slots)]
 
     @staticmethod
     def _change_answer(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
@@ -247,7 +263,8 @@ class ActionSubmitComplaint(Action):
             first_response_due=complaint["first_response_due_local"],
             resolution_due=complaint["resolution_due_local"],
         )
-        return [DONE, *reset_complaint_slots()]
+        # Known in the conversation from now on ("talk to a person" attaches it).
+        return [DONE, *reset_complaint_slots(), SlotSet("complaint_ref", complaint["reference"])]
 
 
 class ActionCancelComplaint(Action):
