@@ -62,8 +62,12 @@ class StackConfig:
         return f"http://127.0.0.1:{self.rasa_port}"
 
     def rasa_token(self) -> str:
-        return os.environ.get("CRM_RASA_TOKEN") or load_or_create_secret(
-            self.var_dir / "secrets", "rasa_token"
+        """The token Rasa's HTTP API is started with; the backend gets the same one (it
+        reads CRM_RASA_TOKEN, else the same secret file)."""
+        return (
+            self.extra_env.get("CRM_RASA_TOKEN")
+            or os.environ.get("CRM_RASA_TOKEN")
+            or load_or_create_secret(self.var_dir / "secrets", "rasa_token")
         )
 
 
