@@ -224,6 +224,8 @@ class CrmClient:
             request_headers["Authorization"] = f"Bearer {user_token}"
         retry = method == "GET" if idempotent is None else idempotent
         delays = self._retry_delays if retry else ()
+        # Log the resource, not the path: paths carry references and verification ids.
+        where = f"{method} /{path.strip('/').split('/')[0]}"
         for attempt in range(len(delays) + 1):
             try:
                 response = await self._http.request(
@@ -231,11 +233,9 @@ class CrmClient:
                 )
                 if response.status_code < 500:
                     return _parse(response)
-                failure: Exception = BackendUnavailable(
-                    f"{method} {path}: HTTP {response.status_code}"
-                )
+                failure: Exception = BackendUnavailable(f"{where}: HTTP {response.status_code}")
             except httpx.TransportError as exc:  # connect errors, timeouts, dropped connections
-                failure = BackendUnavailable(f"{method} {path}: {type(exc).__name__}")
+                failure = BackendUnavailable(f"{where}: {type(exc).__name__}")
             if attempt < len(delays):
                 logger.warning("backend call failed (%s), retrying", failure)
                 await asyncio.sleep(delays[attempt])
