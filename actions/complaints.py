@@ -70,9 +70,17 @@ class ValidateComplaintForm(FormValidationAction):
         answered = any(tracker.get_slot(slot) is not None for slot in FORM_SLOTS)
         if latest_intent(tracker) == "change_answer" and answered:
             return self._change_answer(dispatcher, tracker)
-        if latest_intent(tracker) == "complaint_status":
+        if latest_intent(tracker) == "complaint_status" and self._asks_about_a_complaint(tracker):
             return await self._status_question(dispatcher, tracker)
         return await super().run(dispatcher, tracker, domain)
+
+    @staticmethod
+    def _asks_about_a_complaint(tracker: Tracker) -> bool:
+        """Asked "what happened?", a customer is telling their story, whatever the NLU
+        thinks; elsewhere only a message naming a reference is a status question."""
+        if tracker.get_slot("requested_slot") != "complaint_description":
+            return True
+        return next(tracker.get_latest_entity_values("complaint_ref"), None) is not None
 
     @staticmethod
     async def _status_question(

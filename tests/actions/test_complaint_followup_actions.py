@@ -428,6 +428,21 @@ async def test_status_question_mid_complaint_is_answered_and_the_form_goes_on(
     assert slot_values(events) == {"complaint_confirmed": None}
 
 
+async def test_asked_what_happened_a_story_is_the_description_whatever_the_nlu_says(
+    backend, tracker_factory, dispatcher, domain, said
+):
+    text = "The kettle lid snapped off on the second day"
+    tracker = tracker_factory(
+        text=text,
+        intent="complaint_status",  # what the NLU once made of it
+        slots={"requested_slot": "complaint_description"},
+        candidates={"complaint_description": text},
+    )
+    events = await ValidateComplaintForm().run(dispatcher, tracker, domain)
+    assert slot_values(events)["complaint_description"] == text
+    assert "utter_status_after_complaint" not in said()
+
+
 # --- a person, with the complaint attached ------------------------------------------------
 
 
