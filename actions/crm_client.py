@@ -16,6 +16,9 @@ from typing import Any
 import httpx
 
 logger = logging.getLogger(__name__)
+# httpx logs every request line at INFO; our paths carry references and verification ids.
+for _noisy in ("httpx", "httpcore"):
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 DEFAULT_TIMEOUT = httpx.Timeout(5.0, connect=2.0)
 RETRY_DELAYS = (0.2, 0.6)

@@ -102,3 +102,10 @@ def callback_view(callback: CallbackRequest, complaint_ref: str | None) -> Callb
         expected_by=callback.expected_by,
         expected_by_local=format_local(callback.expected_by),
     )
+
+
+def attached_reference(session: Session, callback: CallbackRequest) -> str | None:
+    if callback.complaint_id is None:
+        return None
+    complaint = session.get(Complaint, callback.complaint_id)
+    return complaint.reference if complaint else None

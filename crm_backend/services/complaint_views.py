@@ -68,11 +68,14 @@ def last_update(complaint: Complaint) -> datetime:
 
 
 def complaint_view(complaint: Complaint, *, level: ViewLevel, now: datetime) -> ComplaintRead:
-    redacted = None
+    redacted = resolution = None
     if level == "redacted":
         from crm_backend.privacy import scrub  # loads the NLP model on first use only
 
         redacted = scrub(complaint.description)
+        resolution = scrub(complaint.resolution) if complaint.resolution else None
+    else:
+        resolution = complaint.resolution
     updated = last_update(complaint)
     return ComplaintRead(
         reference=complaint.reference,
@@ -88,7 +91,7 @@ def complaint_view(complaint: Complaint, *, level: ViewLevel, now: datetime) -> 
         escalation_level=complaint.escalation_level,
         escalated=complaint.escalation_level > 0,
         assigned_to=complaint.assigned_staff.username if complaint.assigned_staff else None,
-        resolution=complaint.resolution,
+        resolution=resolution,
         csat_score=complaint.csat_score,
         recovery_offer=complaint.recovery_offer,
         sla_policy_version=complaint.sla_policy_version,

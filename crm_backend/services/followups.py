@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import Select, and_, select, update
 from sqlalchemy.orm import Session, lazyload, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -75,9 +75,7 @@ def run_followups(
     _in_batches(
         session_factory, _resolution_breaches(now), _escalate_resolution(policy, now, summary)
     )
-    _in_batches(
-        session_factory, _due_followups(now), _send_followup(settings, policy, now, summary)
-    )
+    _in_batches(session_factory, _due_followups(now), _send_followup(now, summary))
     _in_batches(session_factory, _unanswered(policy, now), _close_unanswered(policy, now, summary))
     _deliver_chat_followups(session_factory, settings, policy, pusher, summary)
     logger.info("follow-up run as of %s: %s", now.isoformat(), summary.as_dict())
@@ -207,9 +205,7 @@ def _notify_breach(
     )
 
 
-def _send_followup(
-    settings: Settings, policy: FollowupPolicy, now: datetime, summary: FollowupRunSummary
-) -> Step:
+def _send_followup(now: datetime, summary: FollowupRunSummary) -> Step:
     def step(session: Session, complaint: Complaint, _supervisors: list[str]) -> None:
         if complaint.conversation_id:
             lifecycle.mark_followup_sent(complaint, "chat", now=now)
@@ -225,7 +221,7 @@ def _send_followup(
                 )
             )
             summary.followups_to_chat += 1
-        elif _followup_by_message(session, settings, policy, complaint):
+        elif _followup_by_message(session, complaint):
             lifecycle.mark_followup_sent(complaint, "outbox", now=now)
             summary.followups_to_outbox += 1
         else:
@@ -236,10 +232,9 @@ def _send_followup(
     return step
 
 
-def _followup_by_message(
-    session: Session, settings: Settings, policy: FollowupPolicy, complaint: Complaint
-) -> bool:
-    token = followup_token(settings, policy, complaint.reference)
+def _followup_by_message(session: Session, complaint: Complaint) -> bool:
+    # No token in the message: a message is stored and forwarded in the clear, and a token
+    # would let its reader act on the complaint for the whole answer window.
     return message_complainant(
         session,
         complaint,
@@ -247,8 +242,7 @@ def _followup_by_message(
         subject=f"How did we do with {complaint.reference}?",
         body=(
             f"We resolved your complaint {complaint.reference}. How satisfied are you, from 1 "
-            f"(very unhappy) to 5 (very happy)? Reply with a number, or answer in our web chat "
-            f"with this code: {token}"
+            "(very unhappy) to 5 (very happy)? Reply to this message with a number."
         ),
     )
 
@@ -284,25 +278,36 @@ def _deliver_chat_followups(
     summary: FollowupRunSummary,
 ) -> None:
     """Push pending chat follow-ups into their conversations; one that cannot be pushed
-    falls back to an email or SMS to the complaint's contact."""
+    falls back to an email or SMS to the complaint's contact.
+
+    Each message is claimed (pending -> sent, conditionally) before it is pushed, so two
+    runners never push one follow-up twice; a crash after the claim loses that push rather
+    than asking the customer twice."""
     if pusher is None:
         return
     for message_id, conversation_id, reference in _pending_chat_followups(session_factory):
-        token = followup_token(settings, policy, reference)
-        delivered = pusher.push_followup(conversation_id, reference, token)
         with session_factory() as session, session.begin():
-            message = session.get(OutboxMessage, message_id)
-            if message is None or message.status != OutboxStatus.PENDING:
-                continue
-            message.status = OutboxStatus.SENT if delivered else OutboxStatus.FAILED
-            message.sent_at = utcnow() if delivered else None
-            if delivered:
-                summary.chat_pushed += 1
-                continue
-            summary.chat_push_failed += 1
+            claimed = session.execute(  # an UPDATE's CursorResult has rowcount
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == OutboxStatus.PENDING)
+                .values(status=OutboxStatus.SENT, sent_at=utcnow())
+            ).rowcount  # type: ignore[attr-defined]
+        if not claimed:
+            continue  # another runner has it
+        token = followup_token(settings, policy, reference)
+        if pusher.push_followup(conversation_id, reference, token):
+            summary.chat_pushed += 1
+            continue
+        summary.chat_push_failed += 1
+        with session_factory() as session, session.begin():
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id)
+                .values(status=OutboxStatus.FAILED, sent_at=None)
+            )
             complaint = session.scalar(select(Complaint).where(Complaint.reference == reference))
             if complaint is not None:
-                _followup_by_message(session, settings, policy, complaint)
+                _followup_by_message(session, complaint)
 
 
 def _pending_chat_followups(

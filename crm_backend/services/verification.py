@@ -118,8 +118,12 @@ def confirm_verification(
     """Checks the code. A wrong code counts against the reference even though this raises:
     the caller must commit in every case."""
     now = now or utcnow()
+    # Locked for this transaction: two confirms at once cannot both spend the code or lose
+    # a wrong attempt (PostgreSQL; SQLite serialises writers anyway).
     row = session.scalar(
-        select(VerificationCode).where(VerificationCode.public_id == verification_id)
+        select(VerificationCode)
+        .where(VerificationCode.public_id == verification_id)
+        .with_for_update()
     )
     if row is None:
         raise NotFound("verification not found; ask for a new code")

@@ -107,3 +107,12 @@ def test_service_token_comes_from_env_or_the_secrets_file(tmp_path, monkeypatch)
     assert crm_client._service_token_from_env() == "from-file"
     monkeypatch.setenv("CRM_SERVICE_TOKEN", "from-env")
     assert crm_client._service_token_from_env() == "from-env"
+
+
+def test_request_lines_with_references_stay_out_of_the_logs():
+    import logging
+
+    import actions.crm_client  # noqa: F401  (sets the levels on import)
+
+    assert logging.getLogger("httpx").getEffectiveLevel() >= logging.WARNING
+    assert logging.getLogger("httpcore").getEffectiveLevel() >= logging.WARNING

@@ -220,6 +220,19 @@ def test_show_gives_full_text_to_cs_and_redacted_text_to_sales(client, headers):
     text = redacted["description_redacted"]
     assert "9876" not in text and "chan.tai.man" not in text
     assert "Courier was rude" in text
+    resolution = "Called Chan Tai Man on 9876 5432, refund of HK$120 to card"
+    staff_post(
+        client,
+        headers,
+        "cs.demo",
+        ref,
+        "transition",
+        {"action": "resolve", "resolution": resolution},
+    )
+    sales = client.get(f"{API}/{ref}", headers=headers.staff("sales.demo")).json()["resolution"]
+    assert "9876" not in sales and "Chan Tai Man" not in sales and "HK$120" in sales
+    full_view = client.get(f"{API}/{ref}", headers=headers.staff("cs.demo")).json()
+    assert full_view["resolution"] == resolution
 
 
 def test_unknown_and_malformed_references(client, headers):

@@ -202,6 +202,7 @@ def test_push_that_fails_falls_back_to_the_contact_and_no_conversation_goes_to_o
     [mail] = outbox(session, mail_ref, "satisfaction_followup")
     assert mail.channel == "email" and mail.recipient == "kwok.ling@example.com"
     assert mail_ref in mail.body and "1" in mail.body
+    assert "eyJ" not in mail.body and "eyJ" not in chat[1].body  # no token in a message
     assert complaint(session, mail_ref).followup_sent_at is not None
 
 
@@ -306,3 +307,21 @@ def test_backend_runs_the_workflows_by_itself(own_stack, client, headers, sessio
     assert summary.chat_push_failed >= 1
     channels = [m.channel for m in outbox(session, ref, "satisfaction_followup")]
     assert channels == ["chat", "sms"]
+
+
+def test_two_runners_never_push_one_followup_twice(own_stack, client, headers, session):
+    """While one runner is pushing, a second one starts: it finds the message claimed."""
+    ref = file_guest_complaint(client, headers)["reference"]
+    due = complaint(session, resolve(client, headers, ref)["reference"]).followup_due_at
+    second = RecordingPusher()
+
+    @dataclass
+    class PushThenRunAgain(RecordingPusher):
+        def push_followup(self, conversation_id, complaint_ref, followup_token):
+            run(own_stack, due, second)
+            return super().push_followup(conversation_id, complaint_ref, followup_token)
+
+    first = PushThenRunAgain()
+    run(own_stack, due, first)
+    assert [p[1] for p in first.pushed].count(ref) == 1
+    assert ref not in [p[1] for p in second.pushed]

@@ -4,7 +4,7 @@ from fastapi import APIRouter, status
 
 from crm_backend.api.deps import BotOrCustomer, SessionDep
 from crm_backend.schemas.callback import CallbackCreate, CallbackRead
-from crm_backend.services.callbacks import callback_view, create_callback
+from crm_backend.services.callbacks import attached_reference, callback_view, create_callback
 
 router = APIRouter(prefix="/callbacks", tags=["callbacks"])
 
@@ -15,6 +15,5 @@ def request_callback(
 ) -> CallbackRead:
     callback = create_callback(session=session, data=body, principal=caller)
     session.commit()
-    return callback_view(
-        callback, complaint_ref=body.complaint_ref if callback.complaint_id else None
-    )
+    # The complaint actually attached (a complaint token attaches its own, whatever was sent).
+    return callback_view(callback, complaint_ref=attached_reference(session, callback))
