@@ -16,6 +16,10 @@ def _strip_upper(value: object) -> object:
 
 # Normalised before the pattern check, so "ord-00012345 " is accepted as ORD-00012345.
 OrderNo = Annotated[str, BeforeValidator(_strip_upper), StringConstraints(pattern=ORDER_NO_PATTERN)]
+# Likewise "cmp-000123 " is accepted as CMP-000123.
+ComplaintRef = Annotated[
+    str, BeforeValidator(_strip_upper), StringConstraints(pattern=COMPLAINT_REF_PATTERN)
+]
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -2,19 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from crm_backend.schemas.common import COMPLAINT_REF_PATTERN, ConversationId, OrderNo
-
-
-def _strip_upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
-# Normalised before the pattern check, so "cmp-000123 " is accepted as CMP-000123.
-ComplaintRef = Annotated[
-    str, BeforeValidator(_strip_upper), StringConstraints(pattern=COMPLAINT_REF_PATTERN)
-]
+from crm_backend.schemas.common import ComplaintRef, ConversationId, OrderNo
 
 
 class VerificationStart(BaseModel):
