@@ -211,6 +211,60 @@ class CrmClient:
             json={"code": code},
         )
 
+    # Profile, consents, marketing and data-subject requests (customer's own token).
+    # The path names "me": the backend reads the customer from the token, so the bot never
+    # handles customer numbers and a number typed in chat cannot redirect a call.
+    async def get_own_profile(self, *, user_token: str, masked: bool = False) -> dict[str, Any]:
+        params = {"view": "masked"} if masked else None
+        return await self._call("GET", "/customers/me", user_token=user_token, params=params)
+
+    async def propose_profile_change(
+        self, payload: dict[str, Any], *, user_token: str
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST", "/customers/me/profile-changes", user_token=user_token, json=payload
+        )
+
+    async def decide_profile_change(
+        self, change_id: str, payload: dict[str, Any], *, user_token: str
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST",
+            f"/customers/me/profile-changes/{change_id}/decision",
+            user_token=user_token,
+            json=payload,
+        )
+
+    async def get_marketing_preferences(self, *, user_token: str) -> dict[str, Any]:
+        return await self._call("GET", "/customers/me/marketing-preferences", user_token=user_token)
+
+    async def set_marketing_preference(
+        self, channel: str, payload: dict[str, Any], *, user_token: str
+    ) -> dict[str, Any]:
+        # PUT of a state: safe to retry.
+        return await self._call(
+            "PUT",
+            f"/customers/me/marketing-preferences/{channel}",
+            user_token=user_token,
+            json=payload,
+            idempotent=True,
+        )
+
+    async def opt_out_contact(
+        self, payload: dict[str, Any], *, user_token: str | None = None
+    ) -> dict[str, Any]:
+        return await self._call(
+            "POST", "/marketing-opt-outs", user_token=user_token, json=payload, idempotent=True
+        )
+
+    async def create_data_request(
+        self, payload: dict[str, Any], *, user_token: str | None
+    ) -> dict[str, Any]:
+        return await self._call("POST", "/data-requests", user_token=user_token, json=payload)
+
+    async def prompt_profile_gaps(self, *, user_token: str) -> dict[str, Any]:
+        return await self._call("POST", "/customers/me/profile-gaps/prompt", user_token=user_token)
+
     async def _call(
         self,
         method: str,

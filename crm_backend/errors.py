@@ -61,3 +61,7 @@ class StaleVersion(Conflict):
 
 class Locked(DomainError):
     """Too many failed attempts; refused for a while."""
+
+
+class Gone(DomainError):
+    """It existed but has expired (a download link past its time)."""

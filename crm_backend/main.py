@@ -10,8 +10,12 @@ from crm_backend.api.routes import (
     callbacks,
     complaints,
     customers,
+    data_exports,
+    data_quality,
+    data_requests,
     feedback,
     health,
+    marketing,
     orders,
     verifications,
 )
@@ -35,7 +39,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, complaints, customers, orders, callbacks, feedback, verifications):
+    for module in (
+        auth,
+        complaints,
+        customers,
+        marketing,
+        data_quality,
+        data_requests,
+        data_exports,
+        orders,
+        callbacks,
+        feedback,
+        verifications,
+    ):
         api.include_router(module.router)
     app.include_router(health.router)
     app.include_router(api)

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from crm_backend.errors import (
     Conflict,
     DomainError,
+    Gone,
     InvalidInput,
     Locked,
     NotAuthenticated,
@@ -24,6 +25,7 @@ _STATUS: list[tuple[type[DomainError], int]] = [
     (PermissionDenied, 403),
     (NotFound, 404),
     (Conflict, 409),
+    (Gone, 410),
     (InvalidInput, 422),
     (Locked, 423),
 ]

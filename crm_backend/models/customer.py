@@ -23,6 +23,8 @@ class Customer(Base):
     address_line: Mapped[str | None] = mapped_column(String(300))
     district: Mapped[str | None] = mapped_column(String(64))
     preferred_language: Mapped[str] = mapped_column(String(8), default="en")
+    # Last time the customer was asked to fill gaps in the profile (at most every 90 days).
+    quality_prompted_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -85,6 +85,39 @@ class FeedbackKind(StrEnum):
     REVIEW = "review"
 
 
+class ProfileField(StrEnum):
+    NAME = "name"
+    EMAIL = "email"
+    PHONE = "phone"
+    ADDRESS = "address"
+    PREFERRED_LANGUAGE = "preferred_language"
+
+
+class ProfileChangeStatus(StrEnum):
+    PENDING = "pending"  # validated, waiting for the customer's consent
+    APPLIED = "applied"
+    DECLINED = "declined"
+    SUPERSEDED = "superseded"  # a newer change was proposed before this one was answered
+    EXPIRED = "expired"
+
+
+class MarketingChannel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    PHONE = "phone"
+
+
+class DataRequestKind(StrEnum):
+    ACCESS = "access"  # PDPO DPP6 data access request: a copy of the data
+    CORRECTION = "correction"
+
+
+class DataRequestStatus(StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+    REJECTED = "rejected"
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"

@@ -8,6 +8,8 @@ from pydantic import AfterValidator, BeforeValidator, StringConstraints
 ORDER_NO_PATTERN = r"^ORD-[0-9]{8}$"
 COMPLAINT_REF_PATTERN = r"^CMP-[0-9]{6,9}$"
 CUSTOMER_NO_PATTERN = r"^C[0-9]{6,9}$"
+# A customer number, or "me" for the customer a customer token names.
+CUSTOMER_PATH_PATTERN = r"^(me|C[0-9]{6,9})$"
 
 
 def _strip_upper(value: object) -> object:

@@ -11,7 +11,15 @@ from crm_backend.models.enums import Department
 from crm_backend.paths import DATA_DIR
 from crm_backend.services.tokens import Principal
 
-Resource = Literal["complaints", "complaint_work", "customers", "orders"]
+Resource = Literal[
+    "complaints",
+    "complaint_work",
+    "consents",
+    "customers",
+    "data_requests",
+    "orders",
+    "profile_edit",
+]
 ViewLevel = Literal["full", "masked", "redacted", "none"]
 _LEVELS = {"full", "masked", "redacted", "none"}
 

@@ -36,3 +36,19 @@ def record_access(
             purpose=purpose,
         )
     )
+
+
+def record_system_access(
+    *, session: Session, action: str, record_type: str, record_id: str, purpose: str
+) -> None:
+    """An access by a scheduled job (retention, follow-ups), not by a person or the bot."""
+    session.add(
+        AuditLogEntry(
+            actor_type=ActorType.SYSTEM,
+            actor_id=None,
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            purpose=purpose,
+        )
+    )

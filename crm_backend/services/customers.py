@@ -26,6 +26,23 @@ def customer_of(*, session: Session, principal: Principal) -> Customer:
     return customer
 
 
+# In a ``/customers/{no}/...`` path, "me" names the customer a customer token belongs to.
+ME = "me"
+
+
+def subject_customer(*, session: Session, principal: Principal, customer_no: str) -> Customer:
+    """The customer a path names, for calls a customer makes about themself (or "me").
+    Another customer's number answers exactly like an unknown one; staff and complaint
+    tokens are refused here (staff routes check their department right themselves)."""
+    if principal.kind != "customer":
+        if customer_no == ME:
+            raise CustomerNotFound()
+        raise PermissionDenied("only the customer may do this")
+    if customer_no not in (ME, principal.subject):
+        raise CustomerNotFound()
+    return customer_of(session=session, principal=principal)
+
+
 def requesting_customer(*, session: Session, principal: Principal | None) -> Customer | None:
     """For requests a customer makes for themself: the signed-in customer, or None for a
     guest the bot acts for. Staff are refused."""
