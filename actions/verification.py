@@ -31,8 +31,15 @@ COMPLAINT_TOKEN_REF_SLOT = "complaint_token_ref"  # noqa: S105  (a slot name)
 LOCKED = "locked"
 UNAVAILABLE = "unavailable"
 STOPPED = frozenset((LOCKED, UNAVAILABLE))
-# The form asking for a code, and the slot holding the reference it is for.
-FORM_TARGET_SLOTS = {"complaint_followup_form": "complaint_ref", "order_status_form": "order_ref"}
+# The form asking for a code, and the slot holding the reference it is for: a complaint, an
+# order, or (actions/identity.py) an email or phone the guest says is on their account.
+FORM_TARGET_SLOTS = {
+    "complaint_followup_form": "complaint_ref",
+    "order_status_form": "order_ref",
+    "profile_form": "identity_contact",
+    "marketing_form": "identity_contact",
+    "data_request_form": "identity_contact",
+}
 
 _COMPLAINT_REF = re.compile(r"\bcmp[-\s]?(\d{6,9})\b", re.IGNORECASE)
 _TRIES_LEFT = re.compile(r"(\d+)\s+tr(?:y|ies)\b")
@@ -75,8 +82,15 @@ def forget_expired_token(tracker: Tracker) -> list[EventType]:
     ]
 
 
+def is_contact_target(target: str) -> bool:
+    return not (complaint_ref_from_text(target) == target or order_no_from_text(target) == target)
+
+
 def target_payload(target: str, conversation_id: str) -> dict[str, Any]:
-    key = "complaint_ref" if target.startswith("CMP-") else "order_no"
+    if is_contact_target(target):
+        key = "contact_value"
+    else:
+        key = "complaint_ref" if target.startswith("CMP-") else "order_no"
     return {key: target, "conversation_id": conversation_id}
 
 
@@ -101,8 +115,13 @@ class ActionAskVerificationCode(Action):
         target = tracker.get_slot(slot) if slot else None
         if not target:
             return []
+        # A contact is never repeated back: the code went to it only if it is on file.
+        contact = is_contact_target(target)
         if tracker.get_slot(ID_SLOT) and tracker.get_slot(TARGET_SLOT) == target:
-            dispatcher.utter_message(response="utter_ask_verification_code", target=target)
+            if contact:
+                dispatcher.utter_message(response="utter_ask_identity_code")
+            else:
+                dispatcher.utter_message(response="utter_ask_verification_code", target=target)
             return []
         try:
             started = await crm_client.get_client().start_verification(
@@ -111,11 +130,18 @@ class ActionAskVerificationCode(Action):
         except crm_client.Locked:
             dispatcher.utter_message(response="utter_verification_locked")
             return [SlotSet(CODE_SLOT, LOCKED), SlotSet("requested_slot", None)]
+        except crm_client.InvalidRequest:
+            # Not an email or phone number after all: ask for the contact again.
+            dispatcher.utter_message(response="utter_identity_contact_invalid")
+            return [SlotSet(slot, None), SlotSet("requested_slot", slot)]
         except crm_client.BackendError:
             dispatcher.utter_message(response="utter_verification_unavailable")
             return [SlotSet(CODE_SLOT, UNAVAILABLE), SlotSet("requested_slot", None)]
         # The same words whether or not the reference exists: the backend never says.
-        dispatcher.utter_message(response="utter_verification_code_sent", target=target)
+        if contact:
+            dispatcher.utter_message(response="utter_identity_code_sent")
+        else:
+            dispatcher.utter_message(response="utter_verification_code_sent", target=target)
         return [SlotSet(ID_SLOT, started["verification_id"]), SlotSet(TARGET_SLOT, target)]
 
 
@@ -160,6 +186,8 @@ async def validate_code(
         dispatcher.utter_message(response="utter_verification_check_unavailable")
         return {CODE_SLOT: None}
     slots: dict[str, Any] = {CODE_SLOT: None, ID_SLOT: None, TARGET_SLOT: None}
+    if is_contact_target(target):
+        slots["identity_contact"] = None  # done with: the token now says who this is
     if verified.get("token_kind") == "customer":
         slots[VERIFIED_TOKEN_SLOT] = verified["token"]
     else:

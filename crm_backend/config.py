@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     staff_token_minutes: int = Field(default=480, ge=1, le=24 * 60)
     customer_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     token_issuer: str = "hk-retail-crm"  # noqa: S105  (a name, not a secret)
+    # Where customers reach the backend: the base of links sent to them (data exports).
+    public_url: str = "http://127.0.0.1:8000"
     # Rasa's HTTP API, for pushing follow-ups into live conversations.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
