@@ -32,7 +32,11 @@ followups_app = typer.Typer(
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.add_typer(token_app, name="token")
+retention_app = typer.Typer(
+    help="Delete or anonymise personal data kept past its retention period.", no_args_is_help=True
+)
 app.add_typer(followups_app, name="followups")
+app.add_typer(retention_app, name="retention")
 err = Console(stderr=True)
 
 
@@ -195,6 +199,37 @@ def followups_run(
             pusher.close()
         engine.dispose()
     typer.echo(json.dumps({"as_of": now.isoformat(), **summary.as_dict()}))
+
+
+@retention_app.command("run")
+def retention_run(
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Date (YYYY-MM-DD) or ISO date-time to act as of (default now; UTC)"),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON")] = False,
+) -> None:
+    """Apply the retention policy: counts per category are printed, never contents."""
+    from crm_backend.db import utcnow
+    from crm_backend.services.retention import run_retention
+
+    try:
+        now = _parse_as_of(as_of) if as_of else utcnow()
+    except ValueError as exc:
+        err.print(f"[red]--as-of: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    engine = make_engine(get_settings().database_url)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            counts = run_retention(session, now)
+    finally:
+        engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({"as_of": now.isoformat(), **counts}))
+        return
+    typer.echo(f"retention run as of {now.isoformat()}")
+    for category, count in counts.items():
+        typer.echo(f"  {category}: {count}")
 
 
 def _parse_as_of(text: str) -> datetime:

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     rasa_token: str = ""
     # How often the backend runs the complaint workflows by itself; 0 turns it off.
     followup_interval_seconds: int = Field(default=60, ge=0)
+    # How often the backend applies the retention policy by itself; 0 turns it off.
+    retention_interval_hours: int = Field(default=24, ge=0)
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:

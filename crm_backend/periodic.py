@@ -1,18 +1,20 @@
-"""The backend's own clock: runs the complaint workflows every few minutes."""
+"""The backend's own clock: runs the complaint workflows every few minutes and the
+retention policy once a day."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 
 from anyio import to_thread
 from fastapi import FastAPI
 
-from crm_backend.db import utcnow
+from crm_backend.db import transaction, utcnow
 from crm_backend.services.chat_push import RasaChatPusher
 from crm_backend.services.followups import FollowupRunSummary, run_followups
+from crm_backend.services.retention import run_retention
 
 logger = logging.getLogger(__name__)
 
@@ -31,23 +33,36 @@ def run_once(app: FastAPI) -> FollowupRunSummary:
         pusher.close()
 
 
-async def _every(app: FastAPI, seconds: int) -> None:
+def apply_retention(app: FastAPI) -> dict[str, int]:
+    with transaction(app.state.session_factory) as session:
+        return run_retention(session, utcnow())
+
+
+async def _every(app: FastAPI, seconds: int, job: Callable[[FastAPI], object], name: str) -> None:
     while True:
         await asyncio.sleep(seconds)
         try:
-            await to_thread.run_sync(run_once, app)
+            await to_thread.run_sync(job, app)
         except Exception as exc:  # keep the clock alive; the next run retries
-            logger.error("follow-up run failed: %s", type(exc).__name__)
+            logger.error("%s failed: %s", name, type(exc).__name__)
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    seconds = app.state.settings.followup_interval_seconds
-    task = asyncio.create_task(_every(app, seconds)) if seconds > 0 else None
+    settings = app.state.settings
+    jobs = [
+        (settings.followup_interval_seconds, run_once, "follow-up run"),
+        (settings.retention_interval_hours * 3600, apply_retention, "retention run"),
+    ]
+    tasks = [
+        asyncio.create_task(_every(app, seconds, job, name))
+        for seconds, job, name in jobs
+        if seconds > 0
+    ]
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import log_guard
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -62,16 +63,34 @@ def _migrate_and_seed(url: str, kind: str, **sizes: int) -> SeededDatabase:
     return SeededDatabase(url=url, kind=kind, demo_staff=staff)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    log_guard.install()
+
+
+def _assert_no_personal_data_logged(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        leaks = log_guard.leaks(engine)
+    finally:
+        engine.dispose()
+    assert not leaks, f"personal data reached log records (logger: kind): {leaks}"
+
+
 def _seeded_database(
     kind: str, tmp_path_factory: pytest.TempPathFactory, **sizes: int
 ) -> Iterator[SeededDatabase]:
+    """A database for a session or a module; before it goes, the log records of the run so
+    far are checked for the personal values it holds (tests/log_guard.py)."""
     if kind == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "crm.sqlite3"
-        yield _migrate_and_seed(f"sqlite:///{path}", "sqlite", **sizes)
+        url = f"sqlite:///{path}"
+        yield _migrate_and_seed(url, "sqlite", **sizes)
+        _assert_no_personal_data_logged(url)
         return
     name, url = _create_postgres_database()
     try:
         yield _migrate_and_seed(url, "postgres", **sizes)
+        _assert_no_personal_data_logged(url)
     finally:
         _drop_postgres_database(name)
 

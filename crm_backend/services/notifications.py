@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from crm_backend.models import Complaint, OutboxMessage, Staff
 from crm_backend.models.enums import ContactMethod, Department, StaffRole
+from crm_backend.services.audit import record_system_access
 
 
 def supervisor_usernames(session: Session, department: Department) -> list[str]:
@@ -67,5 +68,13 @@ def message_complainant(
             body=body,
             payload={"complaint_ref": complaint.reference},
         )
+    )
+    # Using the contact on a complaint is a use of personal data: audited, as the system.
+    record_system_access(
+        session=session,
+        action="contact",
+        record_type="complaint",
+        record_id=complaint.reference,
+        purpose=kind,
     )
     return True
