@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_backend.db import Base, utcnow
@@ -21,8 +21,11 @@ class VerificationCode(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     public_id: Mapped[str] = mapped_column(String(64), unique=True)
-    target_type: Mapped[str] = mapped_column(String(16))  # complaint | order
+    target_type: Mapped[str] = mapped_column(String(16))  # complaint | order | contact
     target_ref: Mapped[str] = mapped_column(String(40))
+    # For a code sent to a contact on a profile: whose profile (the contact itself is kept
+    # only as a keyed fingerprint in target_ref).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     code_hash: Mapped[str] = mapped_column(String(64))
     delivered: Mapped[bool] = mapped_column(default=False)
     conversation_id: Mapped[str | None] = mapped_column(String(128))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
 
-from crm_backend.schemas.common import ComplaintRef, ConversationId, OrderNo
+from crm_backend.schemas.common import ComplaintRef, ContactValue, ConversationId, OrderNo
 
 
 class VerificationStart(BaseModel):
@@ -12,12 +12,15 @@ class VerificationStart(BaseModel):
 
     complaint_ref: ComplaintRef | None = None
     order_no: OrderNo | None = None
+    # An email address or phone number as typed: proves being the customer who has it.
+    contact_value: ContactValue | None = None
     conversation_id: ConversationId | None = None
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> VerificationStart:
-        if (self.complaint_ref is None) == (self.order_no is None):
-            raise ValueError("give either complaint_ref or order_no")
+        given = [self.complaint_ref, self.order_no, self.contact_value]
+        if sum(value is not None for value in given) != 1:
+            raise ValueError("give exactly one of complaint_ref or order_no or contact_value")
         return self
 
 

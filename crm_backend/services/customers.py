@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_backend.errors import CustomerNotFound, NotAuthenticated, PermissionDenied
 from crm_backend.models import Customer
 from crm_backend.schemas.customer import CustomerRead
-from crm_backend.services.access import staff_view_level
+from crm_backend.services.access import Resource, staff_view_level
 from crm_backend.services.audit import record_access
 from crm_backend.services.masking import mask_email, mask_name, mask_phone
+from crm_backend.services.profile_validation import mask_address
 from crm_backend.services.tokens import Principal
 
 
@@ -53,17 +56,48 @@ def requesting_customer(*, session: Session, principal: Principal | None) -> Cus
     return customer_of(session=session, principal=principal)
 
 
-def read_customer(*, session: Session, principal: Principal, customer_no: str) -> CustomerRead:
+def customer_for(
+    *, session: Session, principal: Principal, customer_no: str, resource: Resource
+) -> Customer:
+    """The customer a ``/customers/{no}/...`` path names, for calls a customer makes about
+    themself or staff with the department right ``resource`` make: the customer reaches
+    only their own record ("me" or their number; another answers like an unknown one),
+    staff need the right (403) and a number ("me" is 404 for them), complaint tokens 403.
+    """
     if principal.kind == "customer":
-        # Another customer's number answers exactly like an unknown one.
-        if principal.subject != customer_no:
-            raise CustomerNotFound()
-        masked = False
-    else:
-        masked = staff_view_level(principal, "customers") == "masked"
-    customer = find_customer(session=session, customer_no=customer_no)
+        return subject_customer(session=session, principal=principal, customer_no=customer_no)
+    if principal.kind != "staff":
+        raise PermissionDenied("only the customer or staff may do this")
+    staff_view_level(principal, resource)
+    customer = (
+        None if customer_no == ME else find_customer(session=session, customer_no=customer_no)
+    )
     if customer is None:
         raise CustomerNotFound()
+    return customer
+
+
+def read_customer(
+    *,
+    session: Session,
+    principal: Principal,
+    customer_no: str,
+    view: Literal["full", "masked"] = "full",
+) -> CustomerRead:
+    """The record as the caller may see it. ``view="masked"`` masks every name and contact
+    field (address shown as "*** <district>"), for showing back in a chat."""
+    if principal.kind == "customer":
+        # Another customer's number answers exactly like an unknown one.
+        customer = subject_customer(session=session, principal=principal, customer_no=customer_no)
+        department_masked = False
+    else:
+        department_masked = staff_view_level(principal, "customers") == "masked"
+        found = (
+            None if customer_no == ME else find_customer(session=session, customer_no=customer_no)
+        )
+        if found is None:
+            raise CustomerNotFound()
+        customer = found
     record_access(
         session=session,
         principal=principal,
@@ -72,12 +106,17 @@ def read_customer(*, session: Session, principal: Principal, customer_no: str) -
         record_id=customer.customer_no,
         purpose="self_service" if principal.kind == "customer" else "customer_service",
     )
+    masked = department_masked or view == "masked"
+    if view == "masked":
+        address_line = mask_address(customer.address_line, customer.district)
+    else:  # a department that sees masked contacts does not see the address at all
+        address_line = None if masked else customer.address_line
     return CustomerRead(
         customer_no=customer.customer_no,
         name=mask_name(customer.display_name) if masked else customer.display_name or None,
         email=mask_email(customer.email) if masked else customer.email,
         phone=mask_phone(customer.phone) if masked else customer.phone,
-        address_line=None if masked else customer.address_line,
+        address_line=address_line,
         district=customer.district,
         preferred_language=customer.preferred_language,
         masked=masked,

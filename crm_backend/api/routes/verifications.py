@@ -11,6 +11,7 @@ from crm_backend.schemas.verification import (
     VerificationStarted,
     VerificationToken,
 )
+from crm_backend.services.contact_lookup import contact_ref, require_contact
 from crm_backend.services.verification import (
     TargetType,
     confirm_verification,
@@ -24,15 +25,26 @@ router = APIRouter(prefix="/verifications", tags=["verifications"])
 def start(
     body: VerificationStart, session: SessionDep, settings: SettingsDep, _caller: BotOrCustomer
 ) -> VerificationStarted:
-    """Send a one-time code to the contact on file for a complaint or an order. The answer
-    is the same whether or not the reference exists."""
-    target_type: TargetType = "complaint" if body.complaint_ref else "order"
+    """Send a one-time code to the contact on file for a complaint or an order, or to a
+    contact (email or phone) on exactly one customer profile. The answer is the same
+    whether or not the reference or contact is known."""
+    contact = None
+    target_type: TargetType
+    if body.contact_value is not None:
+        target_type = "contact"
+        contact = require_contact(body.contact_value)
+        target_ref = contact_ref(settings, contact)
+    elif body.complaint_ref is not None:
+        target_type, target_ref = "complaint", body.complaint_ref
+    else:
+        target_type, target_ref = "order", body.order_no or ""
     started = start_verification(
         session=session,
         settings=settings,
         target_type=target_type,
-        target_ref=body.complaint_ref or body.order_no or "",
+        target_ref=target_ref,
         conversation_id=body.conversation_id,
+        contact=contact,
     )
     session.commit()
     return VerificationStarted(
