@@ -25,6 +25,7 @@ from crm_backend.db import utcnow
 from crm_backend.errors import Conflict, InvalidInput, Locked, NotFound
 from crm_backend.models import Complaint, Customer, Order, OutboxMessage, VerificationCode
 from crm_backend.models.enums import ContactMethod
+from crm_backend.services.audit import record_access
 from crm_backend.services.contact_lookup import (
     Contact,
     contact_ref,
@@ -120,6 +121,15 @@ def start_verification(
             )
         )
         logger.info("verification code queued in the outbox (%s)", method.value)
+        # Sending to a contact on file uses it: audited (the bot acts for a visitor).
+        record_access(
+            session=session,
+            principal=None,
+            action="contact",
+            record_type="customer" if owner else target_type,
+            record_id=owner.customer_no if owner else target_ref,
+            purpose="identity_verification",
+        )
     session.flush()
     return StartedVerification(public_id, int(CODE_LIFETIME.total_seconds()))
 

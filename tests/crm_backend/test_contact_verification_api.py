@@ -11,7 +11,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from crm_backend.models import Customer, OutboxMessage, VerificationCode
+from crm_backend.models import AuditLogEntry, Customer, OutboxMessage, VerificationCode
 from crm_backend.services.contacts import normalise_phone
 
 CODE_PATTERN = re.compile(r"\b(\d{6})\b")
@@ -124,6 +124,17 @@ def test_a_code_to_the_email_on_file_gives_a_customer_token(client, headers, ses
     assert local.lower() not in row.target_ref.lower()
     assert row.delivered is True
     assert row.conversation_id == conversation
+    assert row.customer_id == customer.id
+    used = session.scalar(
+        select(func.count())
+        .select_from(AuditLogEntry)
+        .where(
+            AuditLogEntry.record_id == customer.customer_no,
+            AuditLogEntry.action == "contact",
+            AuditLogEntry.purpose == "identity_verification",
+        )
+    )
+    assert used == 1  # sending the code used the contact on file: audited
 
     confirmed = _confirm(client, headers, body["verification_id"], _code_in(messages[0]))
     assert confirmed.status_code == 200, confirmed.json()
