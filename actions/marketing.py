@@ -25,6 +25,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import crm_client
+from actions.consent_answer import consent_answer
 from actions.conversation import DONE, FAILED, user_token
 from actions.identity import (
     CONTACT_SLOT,
@@ -95,16 +96,6 @@ _OPT_IN = re.compile(
         r"i want|i'?d like"
     )
     + r"|訂閱|想收|登記|開啟",
-    re.IGNORECASE,
-)
-_YES = re.compile(
-    r"^\W*(?:yes|yeah|yep|yup|ok(?:ay)?|sure|i agree|agree|i do|i consent|consent|accept|"
-    r"fine|of course|好|好呀|同意|我同意|係|可以)\b.*$|^\W*(?:好|同意|係|可以)",
-    re.IGNORECASE,
-)
-_NO = re.compile(
-    r"^\W*(?:no|nope|nah|not really|i don'?t agree|don'?t agree|disagree|decline|i decline|"
-    r"no thanks?|no thank you)\b.*$|^\W*(?:唔好|唔同意|不同意|唔要|不)",
     re.IGNORECASE,
 )
 
@@ -348,11 +339,9 @@ class ValidateMarketingForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None or isinstance(value, bool):
             return {CONSENT_SLOT: value}
-        text = str(value).strip()
-        if _NO.match(text):
-            return {CONSENT_SLOT: False}
-        if _YES.match(text):
-            return {CONSENT_SLOT: True}
+        answer = consent_answer(str(value))
+        if answer is not None:
+            return {CONSENT_SLOT: answer}
         # Anything but a clear yes or no is not consent: ask again.
         dispatcher.utter_message(response="utter_marketing_consent_yes_or_no")
         return {CONSENT_SLOT: None}

@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import crm_client
+from actions.consent_answer import consent_answer
 from actions.conversation import (
     DONE,
     FAILED,
@@ -78,16 +79,6 @@ _FIELD_PATTERNS = {
 _REQUEST = re.compile(
     r"\b(change|update|correct|correction|edit|amend|modify|wrong|instead|actually|want to|"
     r"would like|wanna)\b|更改|修改|更正|改",
-    re.IGNORECASE,
-)
-_YES = re.compile(
-    r"^(?:yes|yeah|yep|ya|y|ok|okay|sure|i agree|agree|agreed|i consent|consent|fine|go ahead|"
-    r"yes,? i agree|好|係|同意|可以)\W*$",
-    re.IGNORECASE,
-)
-_NO = re.compile(
-    r"^(?:no|nope|nah|n|i don'?t agree|don'?t agree|disagree|i disagree|no thanks|"
-    r"唔好|唔同意|不同意|唔要)\W*$",
     re.IGNORECASE,
 )
 
@@ -240,7 +231,7 @@ class ValidateProfileForm(FormValidationAction):
         text = str(value).strip()
         if field not in FIELDS or token is None:
             return {VALUE_SLOT: None}  # asked again once the detail and identity are known
-        if latest_intent(tracker) in ("affirm", "deny") and (_YES.match(text) or _NO.match(text)):
+        if latest_intent(tracker) in ("affirm", "deny") and consent_answer(text) is not None:
             return {VALUE_SLOT: None}  # "yes" / "no" is not a new value: ask again
         payload = {
             "field": field,
@@ -280,11 +271,9 @@ class ValidateProfileForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None or value in (YES, NO, ENDED):
             return {CONSENT_SLOT: value}
-        text = str(value).strip()
-        if _YES.match(text):
-            return {CONSENT_SLOT: YES}
-        if _NO.match(text):
-            return {CONSENT_SLOT: NO}
+        answer = consent_answer(str(value))
+        if answer is not None:
+            return {CONSENT_SLOT: YES if answer else NO}
         dispatcher.utter_message(response="utter_profile_consent_yes_or_no")
         return {CONSENT_SLOT: None}
 

@@ -111,7 +111,7 @@ def complaint_view(complaint: Complaint, *, level: ViewLevel, now: datetime) -> 
                 event_type=event.event_type,
                 from_status=event.from_status,
                 to_status=event.to_status,
-                note=event.note if _note_visible(event.event_type, level) else None,
+                note=event.note if note_visible(event.event_type, level) else None,
                 actor_type=event.actor_type,
                 actor=event.actor_id if event.actor_type == ActorType.STAFF else None,
                 created_at=event.created_at,
@@ -121,7 +121,7 @@ def complaint_view(complaint: Complaint, *, level: ViewLevel, now: datetime) -> 
     )
 
 
-def _note_visible(event_type: str, level: ViewLevel) -> bool:
+def note_visible(event_type: str, level: ViewLevel) -> bool:
     """Internal notes and free text for full views; the complainant sees their own additions
     and the outcome, never staff notes; redacted views see no free text."""
     if level == "full":

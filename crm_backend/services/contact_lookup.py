@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,7 +24,6 @@ from crm_backend.services.contacts import normalise_email, normalise_phone
 ContactKind = Literal["email", "phone"]
 # Digits with the usual separators; phonenumbers alone would read letters as a keypad
 # ("9123 abcd" -> 9123 2223), which is not a number anyone has.
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-.]+$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +39,7 @@ def parse_contact(value: str) -> Contact | None:
     """The email address or phone number in ``value``, or None when it is neither."""
     if email := normalise_email(value):
         return Contact("email", email.lower())
-    if _PHONE_CHARS.match(value.strip()) and (phone := normalise_phone(value)):
+    if phone := normalise_phone(value):
         return Contact("phone", phone)
     return None
 

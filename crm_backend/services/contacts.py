@@ -22,8 +22,15 @@ def normalise_email(value: str) -> str | None:
     return f"{local}@{domain.lower()}"
 
 
+# What people write in a phone number. Letters are refused: phonenumbers would read them as
+# keypad digits ("9123 abcd" -> +85291232223), which is never what a customer meant.
+PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()\-.]+$")
+
+
 def normalise_phone(value: str, region: str = "HK") -> str | None:
     """E.164 form of a valid phone number (Hong Kong by default), else None."""
+    if not PHONE_CHARACTERS.match(value.strip()):
+        return None
     try:
         parsed = phonenumbers.parse(value.strip(), region)
     except phonenumbers.NumberParseException:

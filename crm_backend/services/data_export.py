@@ -36,6 +36,7 @@ from crm_backend.models import (
 )
 from crm_backend.models.enums import ActorType, MarketingChannel
 from crm_backend.services.clock import format_local
+from crm_backend.services.complaint_views import note_visible
 
 LINK_LIFETIME = timedelta(hours=24)
 EXPORT_LIFETIME = timedelta(days=7)
@@ -236,14 +237,14 @@ def _complaints(session: Session, customer: Customer) -> list[dict[str, Any]]:
             "csat_score": complaint.csat_score,
             "csat_comment": complaint.csat_comment,
             "recovery_offer": complaint.recovery_offer,
-            # Who acted is given as a role only: staff members' identities are not the
-            # customer's personal data.
+            # What the customer's own complaint view shows: their additions and the outcome,
+            # never staff notes (they name colleagues); who acted is given as a role only.
             "events": [
                 {
                     "event_type": event.event_type,
                     "from_status": event.from_status.value if event.from_status else None,
                     "to_status": event.to_status.value if event.to_status else None,
-                    "note": event.note,
+                    "note": event.note if note_visible(event.event_type, "customer") else None,
                     "by": event.actor_type.value,
                     "created_at": _iso(event.created_at),
                 }

@@ -24,6 +24,7 @@ from crm_backend.models.enums import ContactMethod, DataRequestKind, DataRequest
 from crm_backend.services.access import staff_view_level
 from crm_backend.services.audit import record_access
 from crm_backend.services.clock import format_local
+from crm_backend.services.contact_lookup import require_contact
 from crm_backend.services.contacts import normalise_email, normalise_phone
 from crm_backend.services.customers import customer_of
 from crm_backend.services.data_export import (
@@ -122,15 +123,9 @@ def _guest_contact(value: str | None) -> tuple[ContactMethod, str]:
         raise InvalidInput(
             "contact_value", "give the email address or phone number we should answer at"
         )
-    if "@" in value:
-        email = normalise_email(value)
-        if email is not None:
-            return ContactMethod.EMAIL, email
-    else:
-        phone = normalise_phone(value)
-        if phone is not None:
-            return ContactMethod.PHONE, phone
-    raise InvalidInput("contact_value", "contact_value is not an email address or a phone number")
+    contact = require_contact(value)
+    method = ContactMethod.EMAIL if contact.kind == "email" else ContactMethod.PHONE
+    return method, contact.value
 
 
 def _answer_access_request(

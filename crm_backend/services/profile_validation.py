@@ -9,12 +9,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import phonenumbers
-
 from crm_backend.errors import InvalidInput
 from crm_backend.models import Customer
 from crm_backend.models.enums import ProfileField
-from crm_backend.services.contacts import normalise_email, normalise_phone
+from crm_backend.services.contacts import PHONE_CHARACTERS, normalise_email, normalise_phone
 from crm_backend.services.districts import find_district
 from crm_backend.services.masking import mask_email, mask_name, mask_phone
 
@@ -100,7 +98,6 @@ def _email(value: str) -> str:
 
 # --- phone -------------------------------------------------------------------------------
 
-_PHONE_CHARS = re.compile(r"^\+?[0-9 ()\-.]+$")
 PHONE_CHARS_MESSAGE = (
     "that is not a phone number; a phone number may contain digits, spaces, dashes and a "
     "leading + only"
@@ -108,15 +105,14 @@ PHONE_CHARS_MESSAGE = (
 
 
 def _phone(value: str) -> str:
-    if not _PHONE_CHARS.match(value) or not any(ch.isdigit() for ch in value):
+    """Specific messages for the two ways a phone number fails (characters, then validity);
+    the normalisation itself is the one every contact goes through."""
+    if not PHONE_CHARACTERS.match(value) or not any(ch.isdigit() for ch in value):
         raise InvalidInput(FIELD, PHONE_CHARS_MESSAGE)
-    try:
-        parsed = phonenumbers.parse(value, "HK")
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidInput(FIELD, _PHONE_INVALID) from exc
-    if not phonenumbers.is_valid_number(parsed):
+    normalised = normalise_phone(value)
+    if normalised is None:
         raise InvalidInput(FIELD, _PHONE_INVALID)
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return normalised
 
 
 _PHONE_INVALID = (

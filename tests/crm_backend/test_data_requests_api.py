@@ -373,3 +373,32 @@ def test_compliance_lists_open_requests_with_due_dates_and_completes_them(client
     completed = client.get(API, params={"status": "completed"}, headers=compliance).json()
     assert reference in [i["reference"] for i in completed["items"]]
     assert client.get(API, headers=headers.service()).status_code == 401
+
+
+def test_export_leaves_out_staff_notes_and_who_wrote_them(client, headers, session, two_customers):
+    a = two_customers["a"]
+    reference = two_customers["a_complaint"]
+    staff = headers.staff("cs.demo")
+    internal = "Internal: customer sounded agitated, check with the store manager"
+    assert client.post(
+        f"/api/v1/complaints/{reference}/assign", json={"assignee": "cs.demo"}, headers=staff
+    ).status_code in (200, 201)
+    assert client.post(
+        f"/api/v1/complaints/{reference}/notes", json={"note": internal}, headers=staff
+    ).status_code in (200, 201)
+
+    url = _request(client, headers, a).json()["download_url"]
+    exported = client.get(url).text + client.get(url + "&format=text").text
+    assert internal not in exported
+    assert "cs.demo" not in exported
+    events = client.get(url).json()["complaints"][0]["events"]
+    assert {"assigned", "note"} <= {e["event_type"] for e in events}  # what happened stays
+
+
+@pytest.mark.parametrize("typed", ["9123 abcd", "call me", "<b>91234567</b>", "x" * 10_000])
+def test_guest_contact_with_letters_is_refused_not_read_as_keypad_digits(client, headers, typed):
+    response = client.post(
+        API, json={"kind": "access", "contact_value": typed}, headers=headers.service()
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "contact_value"
