@@ -17,6 +17,7 @@ from crm_backend.services.followups import FollowupRunSummary, run_followups
 from crm_backend.services.retention import run_retention
 
 logger = logging.getLogger(__name__)
+RETENTION_FIRST_AFTER = 300  # seconds after start
 
 
 def run_once(app: FastAPI) -> FollowupRunSummary:
@@ -38,9 +39,13 @@ def apply_retention(app: FastAPI) -> dict[str, int]:
         return run_retention(session, utcnow())
 
 
-async def _every(app: FastAPI, seconds: int, job: Callable[[FastAPI], object], name: str) -> None:
+async def _every(
+    app: FastAPI, seconds: int, job: Callable[[FastAPI], object], name: str, first_after: int
+) -> None:
+    delay = first_after
     while True:
-        await asyncio.sleep(seconds)
+        await asyncio.sleep(delay)
+        delay = seconds
         try:
             await to_thread.run_sync(job, app)
         except Exception as exc:  # keep the clock alive; the next run retries
@@ -50,13 +55,16 @@ async def _every(app: FastAPI, seconds: int, job: Callable[[FastAPI], object], n
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = app.state.settings
+    followups = settings.followup_interval_seconds
+    retention = settings.retention_interval_hours * 3600
+    # Retention also runs soon after a start, so a backend restarted daily still applies it.
     jobs = [
-        (settings.followup_interval_seconds, run_once, "follow-up run"),
-        (settings.retention_interval_hours * 3600, apply_retention, "retention run"),
+        (followups, run_once, "follow-up run", followups),
+        (retention, apply_retention, "retention run", min(retention, RETENTION_FIRST_AFTER)),
     ]
     tasks = [
-        asyncio.create_task(_every(app, seconds, job, name))
-        for seconds, job, name in jobs
+        asyncio.create_task(_every(app, seconds, job, name, first_after))
+        for seconds, job, name, first_after in jobs
         if seconds > 0
     ]
     try:

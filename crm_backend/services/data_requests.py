@@ -36,6 +36,7 @@ from crm_backend.services.data_export import (
 )
 from crm_backend.services.tokens import Principal
 
+REUSE_WITHIN = timedelta(days=1)
 DUE_AFTER = timedelta(days=40)  # PDPO s.19: comply with a data access request within 40 days
 REFERENCE_PREFIX = "DAR-"
 SYSTEM_COMPLETER = "system"
@@ -136,12 +137,17 @@ def _answer_access_request(
     request: DataRequest,
     now: datetime,
 ) -> DownloadLink:
-    export = build_export(session=session, customer=customer, request=request, now=now)
+    recent = _recent_export(session, customer, now)
+    export = recent or build_export(session=session, customer=customer, request=request, now=now)
     link = download_link(settings, export, now=now)
     request.status = DataRequestStatus.COMPLETED
     request.completed_at = now
     request.completed_by = SYSTEM_COMPLETER
-    request.note = "copy of the data produced at once"
+    request.note = (
+        "answered with the copy made earlier today"
+        if recent
+        else "copy of the data produced at once"
+    )
     record_access(
         session=session,
         principal=principal,
@@ -150,8 +156,24 @@ def _answer_access_request(
         record_id=customer.customer_no,
         purpose="data_access_request",
     )
-    _send_link(session, customer, request, link)
+    if recent is None:  # asking again within a day gives the same copy, and no new message
+        _send_link(session, customer, request, link)
     return link
+
+
+def _recent_export(session: Session, customer: Customer, now: datetime) -> DataExport | None:
+    """A copy made for this customer in the last REUSE_WITHIN, still downloadable: repeated
+    requests must not flood the customer's inbox or fill the database with copies."""
+    return session.scalar(
+        select(DataExport)
+        .where(
+            DataExport.customer_id == customer.id,
+            DataExport.created_at > now - REUSE_WITHIN,
+            DataExport.expires_at > now + LINK_LIFETIME,
+        )
+        .order_by(DataExport.created_at.desc())
+        .limit(1)
+    )
 
 
 def _send_link(

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm_backend.db import utcnow
 from crm_backend.errors import Conflict, InvalidInput, NotFound
-from crm_backend.models import Customer, ProfileChange, ProfileChangeRequest
+from crm_backend.models import Customer, OutboxMessage, ProfileChange, ProfileChangeRequest
 from crm_backend.models.enums import ProfileChangeStatus, ProfileField
 from crm_backend.schemas.profile import (
     ProfileChangeDecided,
@@ -26,7 +26,9 @@ from crm_backend.schemas.profile import (
     StatementRead,
 )
 from crm_backend.services.audit import actor_of, record_access
+from crm_backend.services.clock import format_local
 from crm_backend.services.consents import PROFILE_UPDATE, record_consent
+from crm_backend.services.contacts import normalise_email, normalise_phone
 from crm_backend.services.customers import customer_for
 from crm_backend.services.profile_validation import (
     FIELD_LABELS,
@@ -204,8 +206,10 @@ def decide_change(
     if consent:
         if row.new_value is None:  # cannot happen for a pending row; never apply nothing
             raise Conflict(_NOT_PENDING[ProfileChangeStatus.EXPIRED])
-        old_masked = mask_value(field, current_value(customer, field), customer.district)
+        old_value = current_value(customer, field)
+        old_masked = mask_value(field, old_value, customer.district)
         apply_value(customer, field, row.new_value, row.new_district)
+        _tell_the_old_contact(session, field, old_value, now)
         customer.updated_at = now
         actor_type, actor_id = actor_of(principal)
         session.add(
@@ -242,6 +246,35 @@ def decide_change(
         status="applied" if consent else "declined",
         new_masked=row.new_value_masked,
         consent_id=given.id,
+    )
+
+
+def _tell_the_old_contact(
+    session: Session, field: ProfileField, old_value: str | None, now: datetime
+) -> None:
+    """A changed email or phone is told to the one it replaces, so a change the customer did
+    not make (a stolen sign-in) does not go unnoticed. The message names neither value."""
+    if field not in (ProfileField.EMAIL, ProfileField.PHONE) or not old_value:
+        return
+    recipient = normalise_email(old_value) if field == ProfileField.EMAIL else None
+    recipient = recipient or (normalise_phone(old_value) if field == ProfileField.PHONE else None)
+    if recipient is None:
+        return  # the old value was not usable: nobody to tell
+    label = "email address" if field == ProfileField.EMAIL else "phone number"
+    session.add(
+        OutboxMessage(
+            kind="profile_contact_changed",
+            channel="email" if field == ProfileField.EMAIL else "sms",
+            recipient=recipient,
+            subject=f"The {label} on your account was changed",
+            body=(
+                f"The {label} on your account was changed on {format_local(now)} (Hong Kong "
+                "time), so we will no longer use this one. If you did not make this change, "
+                "please contact our customer service at once."
+            ),
+            payload={"field": field.value},
+            created_at=now,
+        )
     )
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crm_backend.models import (
     AuditLogEntry,
@@ -402,3 +402,29 @@ def test_guest_contact_with_letters_is_refused_not_read_as_keypad_digits(client,
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"][-1] == "contact_value"
+
+
+def test_asking_again_within_a_day_gives_the_same_copy_and_no_new_message(
+    client, headers, session, two_customers
+):
+    a = two_customers["a"]
+    first, second = _request(client, headers, a).json(), _request(client, headers, a).json()
+    assert first["reference"] != second["reference"]  # each request is tracked
+    assert second["status"] == "completed"
+
+    def export_id(url: str) -> str:
+        return urlsplit(url).path.rsplit("/", 1)[1]
+
+    assert export_id(first["download_url"]) == export_id(second["download_url"])
+    assert client.get(second["download_url"]).status_code == 200
+    session.rollback()
+    assert (
+        session.scalar(
+            select(func.count()).select_from(DataExport).where(DataExport.customer_id == a.id)
+        )
+        == 1
+    )
+    sent = session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "data_export_ready")
+    ).all()
+    assert sum(first["reference"] in m.body or second["reference"] in m.body for m in sent) == 1

@@ -17,11 +17,12 @@ from crm_backend.models import (
     AuditLogEntry,
     Consent,
     Customer,
+    OutboxMessage,
     ProfileChange,
     ProfileChangeRequest,
 )
 from crm_backend.models.enums import ActorType, ProfileChangeStatus
-from crm_backend.services.contacts import normalise_phone
+from crm_backend.services.contacts import normalise_email, normalise_phone
 from crm_backend.services.statements import current_statement
 from crm_backend.services.tokens import Principal, issue_token
 
@@ -806,3 +807,53 @@ def test_messages_never_carry_the_value(client, headers, session):
     for response in (proposed, decided, history):
         assert secret_email.split("@")[0] not in response.text
     assert re.search(r"v\*\*\*@example\.com", history.text)
+
+
+@pytest.mark.parametrize("field", ["email", "phone"])
+def test_the_replaced_contact_is_told_of_the_change_without_either_value(
+    client, headers, session, field
+):
+    customer = _new_customer(session)
+    old = normalise_email(customer.email) if field == "email" else normalise_phone(customer.phone)
+    new = f"new.{uuid.uuid4().hex[:10]}@example.org" if field == "email" else _unique_phone()[0]
+    auth = headers.customer(customer.customer_no)
+    proposed = _propose(client, auth, field, new)
+    assert proposed.status_code == 201, proposed.text
+    assert _decide(client, auth, proposed.json()["change_id"]).status_code == 200
+
+    _fresh(session)
+    notices = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.kind == "profile_contact_changed", OutboxMessage.recipient == old
+        )
+    ).all()
+    assert len(notices) == 1
+    assert notices[0].channel == ("email" if field == "email" else "sms")
+    assert new not in notices[0].body and old not in notices[0].body
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "profile_contact_changed", OutboxMessage.recipient == new)
+        )
+        == 0
+    )
+
+
+def test_a_declined_contact_change_tells_nobody(client, headers, session):
+    customer = _new_customer(session)
+    auth = headers.customer(customer.customer_no)
+    proposed = _propose(client, auth, "email", f"new.{uuid.uuid4().hex[:10]}@example.org")
+    assert _decide(client, auth, proposed.json()["change_id"], consent=False).status_code == 200
+    _fresh(session)
+    assert (
+        session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.kind == "profile_contact_changed",
+                OutboxMessage.recipient == normalise_email(customer.email),
+            )
+        )
+        == 0
+    )
