@@ -11,7 +11,6 @@ colleague has checked who is asking.
 from __future__ import annotations
 
 import logging
-import os
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,17 +33,6 @@ from actions.verification import CODE_SLOT, STOPPED, forget_expired_token, metad
 logger = logging.getLogger(__name__)
 
 HONG_KONG = ZoneInfo("Asia/Hong_Kong")
-DEFAULT_BACKEND_URL = "http://127.0.0.1:8000"
-
-
-def public_link(url: str) -> str:
-    """The backend answers with a path; the customer needs the address it is reached at."""
-    if not url.startswith("/"):
-        return url
-    base = (
-        os.environ.get("CRM_PUBLIC_URL") or os.environ.get("CRM_BACKEND_URL") or DEFAULT_BACKEND_URL
-    )
-    return base.rstrip("/") + url
 
 
 def summary_link(url: str) -> str:
@@ -138,7 +126,7 @@ class ActionSubmitDataRequest(Action):
         due_date = local_date(created.get("due_at"))
         download_url = created.get("download_url")
         if created.get("status") == "completed" and download_url:
-            link = public_link(str(download_url))
+            link = str(download_url)
             dispatcher.utter_message(
                 response="utter_data_copy_ready",
                 reference=reference,

@@ -207,7 +207,7 @@ class ValidateProfileForm(FormValidationAction):
     ) -> dict[str, Any]:
         return await validate_identity_code(value, dispatcher, tracker)
 
-    def validate_profile_field(
+    async def validate_profile_field(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         if value is None:
@@ -219,6 +219,10 @@ class ValidateProfileForm(FormValidationAction):
         field = latest_field(tracker) or field_from_text(str(value))
         if field is None and requested == FIELD_SLOT:
             dispatcher.utter_message(response="utter_profile_field_unknown")
+        token = user_token(tracker)
+        if field is not None and token is not None and not await _sign_in_holds(token):
+            # A forged or expired sign-in ends the form before any value is asked for.
+            return {**_sign_in_failed(dispatcher, tracker), FIELD_SLOT: field}
         return {FIELD_SLOT: field}
 
     async def validate_profile_value(
@@ -248,10 +252,7 @@ class ValidateProfileForm(FormValidationAction):
             dispatcher.utter_message(response="utter_profile_value_invalid", reason=exc.reason)
             return {VALUE_SLOT: None}
         except crm_client.NotAuthorized:
-            expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-            dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-            slots = {e["name"]: e["value"] for e in forget_expired_token(tracker)}
-            return {**slots, **stop_form_events()}
+            return _sign_in_failed(dispatcher, tracker)
         except crm_client.BackendError as exc:
             logger.warning("profile change not proposed: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_profile_backend_down")
@@ -276,6 +277,25 @@ class ValidateProfileForm(FormValidationAction):
             return {CONSENT_SLOT: YES if answer else NO}
         dispatcher.utter_message(response="utter_profile_consent_yes_or_no")
         return {CONSENT_SLOT: None}
+
+
+async def _sign_in_holds(token: str) -> bool:
+    """False when the backend refuses the token (forged, expired); True otherwise (a backend
+    that is down is found out, and said, when the value is sent)."""
+    try:
+        await crm_client.get_client().get_own_profile(user_token=token, masked=True)
+    except crm_client.NotAuthorized:
+        return False
+    except crm_client.BackendError:
+        return True
+    return True
+
+
+def _sign_in_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    expired = "utter_sign_in_expired" if metadata_token(tracker) else None
+    dispatcher.utter_message(response=expired or "utter_verification_token_expired")
+    slots = {e["name"]: e["value"] for e in forget_expired_token(tracker)}
+    return {**slots, **stop_form_events()}
 
 
 class ActionAskProfileValue(Action):

@@ -94,6 +94,8 @@ class Stack:
         if self.config.database_url:
             env["CRM_DATABASE_URL"] = self.config.database_url
         env["CRM_BACKEND_URL"] = self.config.backend_url
+        # Links sent to customers point at this backend unless a public address is set.
+        env.setdefault("CRM_PUBLIC_URL", self.config.backend_url)
         env["CRM_RASA_URL"] = self.config.rasa_url
         env["ACTION_ENDPOINT_URL"] = f"{self.config.actions_url}/webhook"
         env["SANIC_HOST"] = "127.0.0.1"

@@ -58,6 +58,7 @@ def _migrate_and_seed(url: str, kind: str, **sizes: int) -> SeededDatabase:
     engine = make_engine(url)
     sizes = {"customers": 60, "orders": 400, "complaints": 25, **sizes}
     summary = seed_database(engine, seed=11, now=SEED_NOW, **sizes)  # type: ignore[arg-type]
+    log_guard.remember(engine)
     engine.dispose()
     staff = {username: (dept, password) for username, dept, password in summary.demo_staff}
     return SeededDatabase(url=url, kind=kind, demo_staff=staff)

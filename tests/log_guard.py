@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from crm_backend.models import CallbackRequest, Complaint, Customer, DataRequest, OutboxMessage
 
 MIN_LENGTH = 6  # shorter values ("Chan", "en") would match ordinary words
+MIN_CJK_NAME = 3  # a Chinese full name of three characters is distinctive
 # Our own code logs at every level; libraries from INFO (SQLAlchemy's SQL echo is off in
 # the product, so it is left at WARNING here too).
 OWN_LOGGERS = ("crm_backend", "actions", "bot")
@@ -40,6 +41,7 @@ class LogBook(logging.Handler):
 
 
 BOOK = LogBook()
+_REMEMBERED: dict[str, dict[str, set[str]]] = {}
 
 
 def install() -> None:
@@ -60,6 +62,24 @@ def _phone_forms(phone: str) -> set[str]:
     return forms
 
 
+def _name_forms(customer: Customer) -> set[str]:
+    """A full name as written in English ("Tai Man Chan") or Chinese ("陳大文", no space)."""
+    forms = set()
+    if " " in customer.display_name:
+        forms.add(customer.display_name)
+    chinese = f"{customer.family_name or ''}{customer.given_name or ''}"
+    if len(chinese) >= MIN_CJK_NAME and not chinese.isascii():
+        forms.add(chinese)
+    return forms
+
+
+def remember(engine: Engine) -> None:
+    """Keep the values a database holds now (after seeding): tests change and delete
+    profiles, and a value they replaced must not reach a log either."""
+    for kind, found in personal_values(engine).items():
+        _REMEMBERED.setdefault(str(engine.url), {}).setdefault(kind, set()).update(found)
+
+
 def personal_values(engine: Engine) -> dict[str, set[str]]:
     """Kind -> the personal values the database holds."""
     values: dict[str, set[str]] = {"email": set(), "phone": set(), "name": set(), "text": set()}
@@ -71,8 +91,7 @@ def personal_values(engine: Engine) -> dict[str, set[str]]:
                 values["phone"] |= _phone_forms(customer.phone)
             if customer.address_line:
                 values["text"].add(customer.address_line)
-            if " " in customer.display_name:
-                values["name"].add(customer.display_name)
+            values["name"] |= _name_forms(customer)
         contacts = [
             *session.scalars(select(Complaint.contact_value)),
             *session.scalars(select(CallbackRequest.contact_value)),
@@ -84,10 +103,16 @@ def personal_values(engine: Engine) -> dict[str, set[str]]:
                 {contact} if "@" in contact else _phone_forms(contact)
             )
         values["text"] |= set(session.scalars(select(Complaint.description)))
+    for kind, found in _REMEMBERED.get(str(engine.url), {}).items():
+        values[kind] |= found
     return {
-        kind: {v for v in found if v and len(v.strip()) >= MIN_LENGTH}
+        kind: {v for v in found if v and len(v.strip()) >= _min_length(v)}
         for kind, found in values.items()
     }
+
+
+def _min_length(value: str) -> int:
+    return MIN_LENGTH if value.isascii() else MIN_CJK_NAME
 
 
 def leaks(engine: Engine) -> list[str]:

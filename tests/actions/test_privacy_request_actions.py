@@ -20,7 +20,6 @@ from actions.data_requests import (
     ActionStartDataRequest,
     ActionSubmitDataRequest,
     ValidateDataRequestForm,
-    public_link,
     summary_link,
 )
 from actions.marketing import (
@@ -414,17 +413,8 @@ async def test_manage_shows_the_current_choices_with_buttons(
 # --- a copy of one's data ---------------------------------------------------------------
 
 
-def test_a_link_path_is_made_absolute_for_the_customer(monkeypatch):
+def test_the_summary_link_is_the_same_export_as_text():
     path = "/api/v1/data-exports/abc?expires=1&signature=ff"
-    monkeypatch.delenv("CRM_PUBLIC_URL", raising=False)
-    monkeypatch.delenv("CRM_BACKEND_URL", raising=False)
-    assert public_link(path) == "http://127.0.0.1:8000" + path
-    monkeypatch.setenv("CRM_BACKEND_URL", "http://backend:8000/")
-    assert public_link(path) == "http://backend:8000" + path
-    monkeypatch.setenv("CRM_PUBLIC_URL", PUBLIC_URL)
-    assert public_link(path) == PUBLIC_URL + path
-    # An absolute link from the backend is left as it is.
-    assert public_link("https://crm.example.hk/x?a=1") == "https://crm.example.hk/x?a=1"
     assert summary_link(PUBLIC_URL + path) == PUBLIC_URL + path + "&format=text"
 
 
