@@ -392,10 +392,15 @@ class ActionSubmitProfileUpdate(Action):
         except (crm_client.Conflict, crm_client.NotFound, crm_client.InvalidRequest) as exc:
             logger.info("profile change not decided: %s", type(exc).__name__)
             if not consent:
-                dispatcher.utter_message(response="utter_profile_update_declined")
+                # No answer was recorded (the change had gone), but nothing changed either.
+                dispatcher.utter_message(response="utter_profile_nothing_changed")
                 return [DONE, *done]
+            statement_changed = "collection statement" in str(exc)
             dispatcher.utter_message(
-                response="utter_profile_change_expired", field=field or "profile"
+                response="utter_profile_statement_changed"
+                if statement_changed
+                else "utter_profile_change_expired",
+                field=field or "profile",
             )
             return [FAILED, *done]
         except crm_client.NotAuthorized:

@@ -498,3 +498,44 @@ def test_every_response_the_actions_name_is_in_the_domain(domain):
     assert {"action_greet", "validate_profile_form", "action_submit_profile_update"} <= set(
         domain["actions"]
     )
+
+
+async def test_a_no_to_a_replaced_change_says_only_that_nothing_changed(
+    backend, session, headers, tracker_factory, dispatcher, domain, said
+):
+    customer = reachable_customers(session)[3]
+    token = headers.customer_token(customer.customer_no)
+    first = await propose(
+        tracker_factory, dispatcher, domain, field="email", value=new_email(), token=token
+    )
+    await propose(
+        tracker_factory, dispatcher, domain, field="email", value=new_email(), token=token
+    )
+    done = await submit(
+        tracker_factory, dispatcher, domain, {**first, "profile_consent": "no"}, token=token
+    )
+    assert done["outcome"] == "done"
+    # Not "I've noted that you didn't agree": the backend recorded no answer for it.
+    assert said() == ["utter_profile_nothing_changed"]
+
+
+async def test_a_changed_statement_is_said_as_such(
+    backend, session, headers, tracker_factory, dispatcher, domain, said
+):
+    customer = reachable_customers(session)[4]
+    before = customer.email
+    token = headers.customer_token(customer.customer_no)
+    proposed = await propose(
+        tracker_factory, dispatcher, domain, field="email", value=new_email(), token=token
+    )
+    stale = {**proposed["profile_change"], "statement": {"version": "PICS-2020-01"}}
+    done = await submit(
+        tracker_factory,
+        dispatcher,
+        domain,
+        {**proposed, "profile_change": stale, "profile_consent": "yes"},
+        token=token,
+    )
+    assert done["outcome"] == "failed"
+    assert said() == ["utter_profile_statement_changed"]
+    assert stored(session, customer.id).email == before
