@@ -86,18 +86,12 @@ def read_customer(
 ) -> CustomerRead:
     """The record as the caller may see it. ``view="masked"`` masks every name and contact
     field (address shown as "*** <district>"), for showing back in a chat."""
-    if principal.kind == "customer":
-        # Another customer's number answers exactly like an unknown one.
-        customer = subject_customer(session=session, principal=principal, customer_no=customer_no)
-        department_masked = False
-    else:
-        department_masked = staff_view_level(principal, "customers") == "masked"
-        found = (
-            None if customer_no == ME else find_customer(session=session, customer_no=customer_no)
-        )
-        if found is None:
-            raise CustomerNotFound()
-        customer = found
+    customer = customer_for(
+        session=session, principal=principal, customer_no=customer_no, resource="customers"
+    )
+    department_masked = (
+        principal.kind == "staff" and staff_view_level(principal, "customers") == "masked"
+    )
     record_access(
         session=session,
         principal=principal,
