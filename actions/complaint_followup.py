@@ -34,8 +34,7 @@ from actions.verification import (
     CODE_SLOT,
     STOPPED,
     complaint_ref_from_text,
-    forget_expired_token,
-    metadata_token,
+    sign_in_refused,
     token_for,
     validate_code,
 )
@@ -234,9 +233,7 @@ class ActionComplaintFollowup(Action):
             dispatcher.utter_message(response="utter_complaint_info_too_short")
             return [FAILED, *clear_pending()]
         except crm_client.NotAuthorized:
-            expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-            dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-            return [FAILED, *forget_expired_token(tracker)]
+            return [FAILED, *sign_in_refused(dispatcher, tracker)]
         except crm_client.BackendError as exc:
             # Keep every answer: the "Try again" button repeats the request.
             logger.warning("complaint follow-up not done: %s", type(exc).__name__)

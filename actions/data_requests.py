@@ -28,7 +28,7 @@ from actions.identity import (
     validate_identity_code,
     validate_identity_contact,
 )
-from actions.verification import CODE_SLOT, STOPPED, forget_expired_token, metadata_token
+from actions.verification import CODE_SLOT, STOPPED, sign_in_refused
 
 logger = logging.getLogger(__name__)
 
@@ -112,9 +112,7 @@ class ActionSubmitDataRequest(Action):
         try:
             created = await crm_client.get_client().create_data_request(payload, user_token=token)
         except crm_client.NotAuthorized:
-            expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-            dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-            return [*clear_identity(), *forget_expired_token(tracker), FAILED]
+            return [*clear_identity(), *sign_in_refused(dispatcher, tracker), FAILED]
         except crm_client.InvalidRequest:
             dispatcher.utter_message(response="utter_data_request_not_verified")
             return [*clear_identity(), FAILED]

@@ -34,7 +34,7 @@ from actions.identity import (
     validate_identity_code,
     validate_identity_contact,
 )
-from actions.verification import CODE_SLOT, STOPPED, forget_expired_token, metadata_token
+from actions.verification import CODE_SLOT, STOPPED, sign_in_refused
 
 logger = logging.getLogger(__name__)
 
@@ -175,9 +175,7 @@ def clear_marketing() -> list[EventType]:
 def end_form(dispatcher: CollectingDispatcher, tracker: Tracker, error: Exception) -> list[Any]:
     """An ask action could not go on: says why and ends the form (the submit says no more)."""
     if isinstance(error, crm_client.NotAuthorized):
-        expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-        dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-        forget = forget_expired_token(tracker)
+        forget = sign_in_refused(dispatcher, tracker)
     else:
         logger.warning("marketing preferences not read: %s", type(error).__name__)
         dispatcher.utter_message(response="utter_marketing_backend_down")
@@ -453,9 +451,7 @@ class ActionSubmitMarketing(Action):
             for channel in channels:
                 await client.set_marketing_preference(channel, payload, user_token=token)
         except crm_client.NotAuthorized:
-            expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-            dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-            return [*forget_expired_token(tracker), FAILED]
+            return [*sign_in_refused(dispatcher, tracker), FAILED]
         except crm_client.Conflict:
             dispatcher.utter_message(response="utter_marketing_statement_changed")
             return [FAILED]

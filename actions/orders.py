@@ -19,8 +19,7 @@ from actions.conversation import user_token
 from actions.verification import (
     CODE_SLOT,
     STOPPED,
-    forget_expired_token,
-    metadata_token,
+    sign_in_refused,
     validate_code,
 )
 
@@ -175,9 +174,7 @@ class ActionOrderStatus(Action):
             dispatcher.utter_message(response="utter_order_not_on_account", order_no=order_no)
             return [NOT_OFFERED, SlotSet("order_ref", None)]
         except crm_client.NotAuthorized:
-            expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-            dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-            return [NOT_OFFERED, *forget_expired_token(tracker)]
+            return [NOT_OFFERED, *sign_in_refused(dispatcher, tracker)]
         except crm_client.BackendError as exc:
             logger.warning("order not read: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_order_backend_down", order_no=order_no)

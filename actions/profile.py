@@ -34,7 +34,7 @@ from actions.identity import (
     validate_identity_code,
     validate_identity_contact,
 )
-from actions.verification import CODE_SLOT, STOPPED, forget_expired_token, metadata_token
+from actions.verification import CODE_SLOT, STOPPED, sign_in_refused
 
 logger = logging.getLogger(__name__)
 
@@ -292,9 +292,7 @@ async def _sign_in_holds(token: str) -> bool:
 
 
 def _sign_in_failed(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-    dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-    slots = {e["name"]: e["value"] for e in forget_expired_token(tracker)}
+    slots = {e["name"]: e["value"] for e in sign_in_refused(dispatcher, tracker)}
     return {**slots, **stop_form_events()}
 
 
@@ -404,9 +402,7 @@ class ActionSubmitProfileUpdate(Action):
             )
             return [FAILED, *done]
         except crm_client.NotAuthorized:
-            expired = "utter_sign_in_expired" if metadata_token(tracker) else None
-            dispatcher.utter_message(response=expired or "utter_verification_token_expired")
-            return [FAILED, *done, *forget_expired_token(tracker)]
+            return [FAILED, *done, *sign_in_refused(dispatcher, tracker)]
         except crm_client.BackendError as exc:
             logger.warning("profile change not decided: %s", type(exc).__name__)
             dispatcher.utter_message(response="utter_profile_backend_down")

@@ -86,6 +86,16 @@ def is_contact_target(target: str) -> bool:
     return not (complaint_ref_from_text(target) == target or order_no_from_text(target) == target)
 
 
+def sign_in_refused(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """After a 401: say the website sign-in or the code's confirmation has expired, and
+    forget a code-earned token."""
+    expired = metadata_token(tracker) is not None
+    dispatcher.utter_message(
+        response="utter_sign_in_expired" if expired else "utter_verification_token_expired"
+    )
+    return forget_expired_token(tracker)
+
+
 def target_payload(target: str, conversation_id: str) -> dict[str, Any]:
     if is_contact_target(target):
         key = "contact_value"
