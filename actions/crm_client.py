@@ -262,6 +262,11 @@ class CrmClient:
     ) -> dict[str, Any]:
         return await self._call("POST", "/data-requests", user_token=user_token, json=payload)
 
+    async def list_data_requests(self, *, user_token: str, status: str = "open") -> dict[str, Any]:
+        return await self._call(
+            "GET", "/data-requests", user_token=user_token, params={"status": status}
+        )
+
     async def prompt_profile_gaps(self, *, user_token: str) -> dict[str, Any]:
         return await self._call("POST", "/customers/me/profile-gaps/prompt", user_token=user_token)
 
