@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_backend.db import Base, utcnow
@@ -31,3 +31,7 @@ class Customer(Base):
     @property
     def display_name(self) -> str:
         return " ".join(part for part in (self.given_name, self.family_name) if part)
+
+
+# A guest's "the email on my account" is matched case-insensitively (contact_lookup).
+Index("ix_customer_email_lower", func.lower(Customer.email))
