@@ -91,8 +91,8 @@ def set_preference(
     conversation_id: str | None,
     now: datetime | None = None,
 ) -> MarketingPreferences:
-    """The customer's own choice for one channel. Setting the value it already has writes
-    nothing."""
+    """The customer's own choice for one channel. Setting the value already on record
+    writes nothing."""
     now = now or utcnow()
     if principal.kind == "complaint":
         raise PermissionDenied("only the customer may change their marketing choices")
@@ -114,7 +114,9 @@ def set_preference(
         )
         .with_for_update()
     )
-    if bool(row and row.opted_in) != opted_in:
+    # An opt-out with no choice on record is still recorded: the objection must stand even
+    # if a default or an import would later say otherwise.
+    if row is None or row.opted_in != opted_in:
         _record_choice(
             session,
             principal,

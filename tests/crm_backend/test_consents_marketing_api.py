@@ -467,3 +467,15 @@ def test_opt_out_callers(client, headers, session):
     signed_in = _opt_out(client, headers.customer(customer.customer_no), email)
     assert signed_in.status_code == 202
     assert _preferences(session, customer) == {"email": False}
+
+
+def test_an_opt_out_with_no_choice_on_record_is_recorded_once(client, headers, session):
+    customer = _new_customer(session)
+    auth = headers.customer(customer.customer_no)
+    for _ in range(2):
+        answer = _put(client, auth, "sms", opted_in=False, channel="chat")
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["channels"]["sms"]["opted_in"] is False
+    withdrawals = [c for c in _consents(session, customer) if c.purpose == "direct_marketing_sms"]
+    assert [c.granted for c in withdrawals] == [False]  # the objection stands, once
+    assert _preferences(session, customer) == {"sms": False}
