@@ -144,9 +144,15 @@ class ValidateComplaintForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         category = category_from_text(str(value or ""))
-        if category is None:
-            dispatcher.utter_message(response="utter_invalid_category")
-        return {"complaint_category": category}
+        if category is not None:
+            return {"complaint_category": category}
+        if tracker.get_slot("requested_slot") != "complaint_category":
+            # A word the NLU took for a category inside another answer ("late", "6pm"):
+            # not an answer to a question we asked, so the earlier answer stands, silently.
+            earlier = value_before_latest_message(tracker, "complaint_category")
+            return {"complaint_category": earlier}
+        dispatcher.utter_message(response="utter_invalid_category")
+        return {"complaint_category": None}
 
     async def validate_order_no(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

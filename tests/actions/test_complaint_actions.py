@@ -142,9 +142,28 @@ def test_category_from_typed_words(text, expected):
 async def test_unknown_category_is_asked_again_with_buttons(
     tracker_factory, dispatcher, domain, said
 ):
-    tracker = tracker_factory(text="hmm", candidates={"complaint_category": "hmm"})
+    tracker = tracker_factory(
+        text="hmm",
+        slots={"requested_slot": "complaint_category"},
+        candidates={"complaint_category": "hmm"},
+    )
     assert (await validate(tracker, dispatcher, domain))["complaint_category"] is None
     assert said() == ["utter_invalid_category"]
+
+
+async def test_a_stray_category_word_in_another_answer_keeps_the_earlier_answer(
+    tracker_factory, dispatcher, domain, said
+):
+    """The NLU may take "6pm" in a contact answer for a category: that was not an answer to
+    the category question, so the category given earlier stands and nothing is said."""
+    tracker = tracker_factory(
+        text="after 6pm",
+        slots={"requested_slot": "contact", "complaint_description": "The parcel came open"},
+        candidates={"complaint_category": "6pm"},
+    )
+    tracker.events.insert(0, {"event": "slot", "name": "complaint_category", "value": "delivery"})
+    assert (await validate(tracker, dispatcher, domain)).get("complaint_category") == "delivery"
+    assert "utter_invalid_category" not in said()
 
 
 # --- order number ------------------------------------------------------------------------
