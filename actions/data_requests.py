@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -24,9 +24,8 @@ from actions import crm_client
 from actions.conversation import DONE, FAILED, user_token
 from actions.identity import (
     CONTACT_SLOT,
+    IdentityFormValidation,
     identity_slots,
-    validate_identity_code,
-    validate_identity_contact,
 )
 from actions.verification import CODE_SLOT, STOPPED, sign_in_refused
 
@@ -65,7 +64,7 @@ class ActionStartDataRequest(Action):
         return clear_identity()
 
 
-class ValidateDataRequestForm(FormValidationAction):
+class ValidateDataRequestForm(IdentityFormValidation):
     def name(self) -> str:
         return "validate_data_request_form"
 
@@ -77,16 +76,6 @@ class ValidateDataRequestForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         return identity_slots(tracker)
-
-    def validate_identity_contact(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return validate_identity_contact(value, dispatcher)
-
-    async def validate_verification_code(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await validate_identity_code(value, dispatcher, tracker)
 
 
 class ActionSubmitDataRequest(Action):

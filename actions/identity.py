@@ -10,11 +10,13 @@ chat never reveals whether an email or phone is on file.
 
 from __future__ import annotations
 
+import abc
 import re
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.conversation import user_token
 from actions.verification import CODE_SLOT, STOPPED, validate_code
@@ -68,3 +70,21 @@ async def validate_identity_code(
     if slots.get("verified_token"):
         dispatcher.utter_message(response="utter_identity_verified")
     return slots
+
+
+class IdentityFormValidation(FormValidationAction, abc.ABC):
+    """Validation for a form that lists ``identity_slots`` first: the contact a guest
+    types and the code sent to it are checked the same way in every such form."""
+
+    @abc.abstractmethod
+    def name(self) -> str: ...
+
+    def validate_identity_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return validate_identity_contact(value, dispatcher)
+
+    async def validate_verification_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return await validate_identity_code(value, dispatcher, tracker)

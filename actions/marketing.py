@@ -19,7 +19,7 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -29,10 +29,9 @@ from actions.consent_answer import consent_answer
 from actions.conversation import DONE, FAILED, user_token
 from actions.identity import (
     CONTACT_SLOT,
+    IdentityFormValidation,
     contact_from_text,
     identity_slots,
-    validate_identity_code,
-    validate_identity_contact,
 )
 from actions.verification import CODE_SLOT, STOPPED, sign_in_refused
 
@@ -275,7 +274,7 @@ class ActionAskMarketingConsent(Action):
         return [SlotSet(STATEMENT_SLOT, statement.get("version"))]
 
 
-class ValidateMarketingForm(FormValidationAction):
+class ValidateMarketingForm(IdentityFormValidation):
     def name(self) -> str:
         return "validate_marketing_form"
 
@@ -343,16 +342,6 @@ class ValidateMarketingForm(FormValidationAction):
         # Anything but a clear yes or no is not consent: ask again.
         dispatcher.utter_message(response="utter_marketing_consent_yes_or_no")
         return {CONSENT_SLOT: None}
-
-    def validate_identity_contact(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return validate_identity_contact(value, dispatcher)
-
-    async def validate_verification_code(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await validate_identity_code(value, dispatcher, tracker)
 
 
 class ActionSubmitMarketing(Action):

@@ -14,7 +14,7 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -30,9 +30,8 @@ from actions.conversation import (
 )
 from actions.identity import (
     CONTACT_SLOT,
+    IdentityFormValidation,
     identity_slots,
-    validate_identity_code,
-    validate_identity_contact,
 )
 from actions.verification import CODE_SLOT, STOPPED, sign_in_refused
 
@@ -150,7 +149,7 @@ class ActionStartProfileUpdate(Action):
         ]
 
 
-class ValidateProfileForm(FormValidationAction):
+class ValidateProfileForm(IdentityFormValidation):
     def name(self) -> str:
         return "validate_profile_form"
 
@@ -196,16 +195,6 @@ class ValidateProfileForm(FormValidationAction):
             if slot in (CONTACT_SLOT, CODE_SLOT)
         ]
         return [*events, *clear_profile(), SlotSet(FIELD_SLOT, field)]
-
-    async def validate_identity_contact(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return validate_identity_contact(value, dispatcher)
-
-    async def validate_verification_code(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await validate_identity_code(value, dispatcher, tracker)
 
     async def validate_profile_field(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
