@@ -7,11 +7,11 @@ import secrets
 import uuid
 
 import pytest
+from profile_helpers import unique_hk_mobile
 from sqlalchemy import select
 
 from crm_backend.models import AuditLogEntry, Consent, Customer, MarketingPreference
 from crm_backend.models.enums import ActorType, MarketingChannel
-from crm_backend.services.contacts import normalise_phone
 from crm_backend.services.statements import current_statement
 from crm_backend.services.tokens import Principal, issue_token
 
@@ -19,14 +19,6 @@ API = "/api/v1/customers"
 OPT_OUTS = "/api/v1/marketing-opt-outs"
 DM = current_statement("direct_marketing")
 PROFILE = current_statement("profile")
-
-
-def _unique_phone() -> tuple[str, str]:
-    while True:
-        digits = f"9{secrets.randbelow(10_000_000):07d}"
-        e164 = normalise_phone(digits)
-        if e164:
-            return digits, e164
 
 
 def _unique_email() -> str:
@@ -40,7 +32,7 @@ def _new_customer(session, *, email: str | None = None, phone: str | None = None
         family_name="Leung",
         given_name="Chi Wai",
         email=email if email is not None else _unique_email(),
-        phone=phone if phone is not None else _unique_phone()[0],
+        phone=phone if phone is not None else unique_hk_mobile()[0],
     )
     session.add(customer)
     session.commit()
@@ -410,7 +402,7 @@ def test_a_guest_opts_an_email_out_whether_or_not_it_is_known(client, headers, s
 
 
 def test_a_phone_opts_out_of_sms_and_calls_for_everyone_with_it(client, headers, session):
-    digits, _ = _unique_phone()
+    digits, _ = unique_hk_mobile()
     first = _new_customer(session, phone=f"{digits[:4]} {digits[4:]}")
     second = _new_customer(session, phone=f"+852{digits}")
     _opt_in(client, headers.customer(first.customer_no), "sms")
@@ -440,7 +432,7 @@ def test_a_phone_opts_out_of_sms_and_calls_for_everyone_with_it(client, headers,
 def test_a_guest_opt_out_for_an_unknown_contact_writes_nothing(client, headers, session):
     _fresh(session)
     before = session.scalar(select(Consent.id).order_by(Consent.id.desc()).limit(1))
-    for contact in (_unique_email(), _unique_phone()[0]):
+    for contact in (_unique_email(), unique_hk_mobile()[0]):
         assert _opt_out(client, headers.service(), contact).status_code == 202
     _fresh(session)
     after = session.scalar(select(Consent.id).order_by(Consent.id.desc()).limit(1))

@@ -9,22 +9,13 @@ import secrets
 import uuid
 
 import pytest
+from profile_helpers import unique_hk_mobile
 from sqlalchemy import func, select
 
 from crm_backend.models import AuditLogEntry, Customer, OutboxMessage, VerificationCode
-from crm_backend.services.contacts import normalise_phone
 
 CODE_PATTERN = re.compile(r"\b(\d{6})\b")
 TARGET_REF = re.compile(r"^c:[0-9a-f]{32}$")
-
-
-def _unique_phone() -> tuple[str, str]:
-    """A Hong Kong mobile number (8 digits) unique to the test, and its E.164 form."""
-    while True:
-        digits = f"9{secrets.randbelow(10_000_000):07d}"
-        e164 = normalise_phone(digits)
-        if e164:
-            return digits, e164
 
 
 def _unique_email() -> str:
@@ -165,7 +156,7 @@ def test_a_code_to_the_email_on_file_gives_a_customer_token(client, headers, ses
 def test_a_phone_on_file_matches_in_its_usual_written_forms(
     client, headers, session, on_file, typed
 ):
-    digits, e164 = _unique_phone()
+    digits, e164 = unique_hk_mobile()
     a, b = digits[:4], digits[4:]
     customer = _new_customer(session, phone=on_file.format(a=a, b=b))
     started = _start(client, headers, typed.format(a=a, b=b))
@@ -188,7 +179,7 @@ def test_an_unknown_contact_gets_the_same_answer_and_nothing_is_sent(client, hea
     known = _start(client, headers, email)
     before = _outbox_codes(session)
     unknown_email = _start(client, headers, _unique_email())
-    unknown_phone = _start(client, headers, _unique_phone()[0])
+    unknown_phone = _start(client, headers, unique_hk_mobile()[0])
     assert known.status_code == unknown_email.status_code == unknown_phone.status_code == 202
     assert set(known.json()) == set(unknown_email.json()) == set(unknown_phone.json())
     assert known.json()["expires_in"] == unknown_email.json()["expires_in"]
@@ -216,7 +207,7 @@ def test_a_contact_shared_by_two_customers_proves_neither(client, headers, sessi
 
 
 def test_five_wrong_codes_lock_the_contact(client, headers, session):
-    digits, e164 = _unique_phone()
+    digits, e164 = unique_hk_mobile()
     _new_customer(session, phone=digits)
     verification_id = _start(client, headers, digits).json()["verification_id"]
     code = _code_in(_codes_sent_to(session, e164)[-1])
@@ -265,7 +256,7 @@ def test_contact_and_a_reference_together_are_422(client, headers, extra):
 
 def test_no_contact_is_ever_stored_as_a_reference(client, headers, session):
     email = _unique_email()
-    digits, _ = _unique_phone()
+    digits, _ = unique_hk_mobile()
     _new_customer(session, email=email, phone=digits)
     _start(client, headers, email)
     _start(client, headers, digits)

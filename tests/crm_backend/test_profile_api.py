@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from profile_helpers import unique_hk_mobile
 from sqlalchemy import func, select, update
 
 from crm_backend.db import utcnow
@@ -30,18 +31,9 @@ API = "/api/v1/customers"
 STATEMENT = current_statement("profile")
 
 
-def _unique_phone() -> tuple[str, str]:
-    """A Hong Kong mobile number (8 digits) unique to the test, and its E.164 form."""
-    while True:
-        digits = f"9{secrets.randbelow(10_000_000):07d}"
-        e164 = normalise_phone(digits)
-        if e164:
-            return digits, e164
-
-
 def _new_customer(session, **fields) -> Customer:
     """A fresh customer of the test's own, so no test changes another's data."""
-    _, phone = _unique_phone()
+    _, phone = unique_hk_mobile()
     values = {
         "customer_no": f"C98{secrets.randbelow(10_000_000):07d}",
         "family_name": "Wong",
@@ -339,7 +331,7 @@ def test_address_sets_the_district(client, headers, session):
 def test_phone_in_the_usual_written_forms_is_stored_in_e164(client, headers, session, template):
     customer = _new_customer(session)
     auth = headers.customer(customer.customer_no)
-    digits, e164 = _unique_phone()
+    digits, e164 = unique_hk_mobile()
     typed = template.format(a=digits[:4], b=digits[4:])
     proposed = _propose(client, auth, "phone", typed)
     assert proposed.status_code == 201, proposed.json()
@@ -773,7 +765,7 @@ def test_every_read_and_change_is_audited(client, headers, session):
     auth = headers.customer(customer.customer_no)
     client.get(f"{API}/me", headers=auth)
     client.get(f"{API}/me", params={"view": "masked"}, headers=auth)
-    change_id = _propose(client, auth, "phone", _unique_phone()[0]).json()["change_id"]
+    change_id = _propose(client, auth, "phone", unique_hk_mobile()[0]).json()["change_id"]
     _decide(client, auth, change_id)
     change_id = _propose(client, auth, "name", "Yip Man").json()["change_id"]
     _decide(client, auth, change_id, consent=False)
@@ -815,7 +807,7 @@ def test_the_replaced_contact_is_told_of_the_change_without_either_value(
 ):
     customer = _new_customer(session)
     old = normalise_email(customer.email) if field == "email" else normalise_phone(customer.phone)
-    new = f"new.{uuid.uuid4().hex[:10]}@example.org" if field == "email" else _unique_phone()[0]
+    new = f"new.{uuid.uuid4().hex[:10]}@example.org" if field == "email" else unique_hk_mobile()[0]
     auth = headers.customer(customer.customer_no)
     proposed = _propose(client, auth, field, new)
     assert proposed.status_code == 201, proposed.text

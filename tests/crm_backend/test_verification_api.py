@@ -9,13 +9,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from profile_helpers import unique_hk_mobile
 from sqlalchemy import func, select, update
 
 from crm_backend.db import utcnow
 from crm_backend.errors import InvalidInput, Locked
 from crm_backend.models import Customer, Order, OutboxMessage, VerificationCode
 from crm_backend.models.enums import OrderStatus, SalesChannel
-from crm_backend.services.contacts import normalise_phone
 from crm_backend.services.verification import confirm_verification, start_verification
 
 CODE_PATTERN = re.compile(r"\b(\d{6})\b")
@@ -24,12 +24,9 @@ EXPIRED_MESSAGE = "that code has expired; ask for a new one"
 
 
 def _unique_phone() -> tuple[str, str]:
-    """A Hong Kong mobile number as typed, and its E.164 form, unique to the test."""
-    while True:
-        typed = f"9{secrets.randbelow(10_000_000):07d}"
-        e164 = normalise_phone(typed)
-        if e164:
-            return f"{typed[:4]} {typed[4:]}", e164
+    """A Hong Kong mobile number as typed (with a space), and its E.164 form."""
+    digits, e164 = unique_hk_mobile()
+    return f"{digits[:4]} {digits[4:]}", e164
 
 
 def _unknown_complaint_ref() -> str:
