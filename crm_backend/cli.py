@@ -175,15 +175,10 @@ def followups_run(
     push: Annotated[bool, typer.Option(help="Push chat follow-ups into Rasa")] = True,
 ) -> None:
     """Escalate SLA breaches, send due satisfaction follow-ups, close unanswered ones."""
-    from crm_backend.db import utcnow
     from crm_backend.services.chat_push import RasaChatPusher
     from crm_backend.services.followups import run_followups
 
-    try:
-        now = _parse_as_of(as_of) if as_of else utcnow()
-    except ValueError as exc:
-        err.print(f"[red]--as-of: {exc}[/red]")
-        raise typer.Exit(2) from exc
+    now = _as_of_or_now(as_of)
     settings = get_settings()
     engine = make_engine(settings.database_url)
     pusher = RasaChatPusher(settings.rasa_url, settings.rasa_token) if push else None
@@ -210,14 +205,9 @@ def retention_run(
     as_json: Annotated[bool, typer.Option("--json", help="Print the counts as JSON")] = False,
 ) -> None:
     """Apply the retention policy: counts per category are printed, never contents."""
-    from crm_backend.db import utcnow
     from crm_backend.services.retention import run_retention
 
-    try:
-        now = _parse_as_of(as_of) if as_of else utcnow()
-    except ValueError as exc:
-        err.print(f"[red]--as-of: {exc}[/red]")
-        raise typer.Exit(2) from exc
+    now = _as_of_or_now(as_of)
     engine = make_engine(get_settings().database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
@@ -232,8 +222,18 @@ def retention_run(
         typer.echo(f"  {category}: {count}")
 
 
-def _parse_as_of(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
+def _as_of_or_now(as_of: str | None) -> datetime:
+    """The moment a job acts as of: ``--as-of`` (no offset means UTC), else now; a bad
+    value ends the command with exit code 2."""
+    from crm_backend.db import utcnow
+
+    if not as_of:
+        return utcnow()
+    try:
+        moment = datetime.fromisoformat(as_of)
+    except ValueError as exc:
+        err.print(f"[red]--as-of: {exc}[/red]")
+        raise typer.Exit(2) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
