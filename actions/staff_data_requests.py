@@ -49,8 +49,7 @@ class ActionStaffListDataRequests(StaffAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, token: str
     ) -> list[EventType]:
         listing = await crm_client.get_client().list_data_requests(user_token=token)
-        # Soonest due first: that is the order the work has to be done in.
-        items = sorted(listing.get("items") or [], key=lambda item: str(item["due_at"]))
+        items = listing.get("items") or []  # the backend lists the soonest due first
         if not items:
             dispatcher.utter_message(response="utter_staff_no_data_requests")
             return clear_pending()
