@@ -267,6 +267,21 @@ class CrmClient:
             "GET", "/data-requests", user_token=user_token, params={"status": status}
         )
 
+    async def list_reports(self, *, user_token: str) -> dict[str, Any]:
+        return await self._call("GET", "/reports", user_token=user_token)
+
+    async def interpret_report_request(self, text: str, *, user_token: str) -> dict[str, Any]:
+        return await self._call(
+            "POST", "/reports/interpret", user_token=user_token, json={"text": text},
+            idempotent=True,
+        )  # fmt: skip
+
+    async def run_report(
+        self, name: str, params: dict[str, Any], *, user_token: str
+    ) -> dict[str, Any]:
+        query = {key: value for key, value in params.items() if value is not None}
+        return await self._call("GET", f"/reports/{name}", user_token=user_token, params=query)
+
     async def prompt_profile_gaps(self, *, user_token: str) -> dict[str, Any]:
         return await self._call("POST", "/customers/me/profile-gaps/prompt", user_token=user_token)
 

@@ -1,4 +1,5 @@
-"""Operator CLI: ``crm db upgrade``, ``crm seed``, ``crm staff add``, ``crm token``, ``crm run``."""
+"""Operator CLI: ``crm db upgrade``, ``crm seed``, ``crm staff add``, ``crm token``, ``crm run``;
+the report commands are in ``cli_reports.py``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy import func, select
 
 from crm_backend import migrate
+from crm_backend.cli_reports import forecast, reports_app
 from crm_backend.config import get_settings
 from crm_backend.db import make_engine, make_session_factory, transaction
 from crm_backend.errors import Conflict, NotAuthenticated
@@ -37,6 +39,8 @@ retention_app = typer.Typer(
 )
 app.add_typer(followups_app, name="followups")
 app.add_typer(retention_app, name="retention")
+app.add_typer(reports_app, name="reports")
+app.command("forecast")(forecast)
 err = Console(stderr=True)
 
 

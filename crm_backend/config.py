@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     followup_interval_seconds: int = Field(default=60, ge=0)
     # How often the backend applies the retention policy by itself; 0 turns it off.
     retention_interval_hours: int = Field(default=24, ge=0)
+    # Hong Kong hour at which the backend pre-calculates the report snapshots; -1 = off.
+    report_refresh_hour: int = Field(default=3, ge=-1, le=23)
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:

@@ -41,9 +41,10 @@ class OrderNotFound(NotFound):
 class InvalidInput(DomainError):
     """A value that passed schema validation but breaks a business rule."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, *, location: str = "body") -> None:
         super().__init__(message)
         self.field = field
+        self.location = location
 
 
 class Conflict(DomainError):

@@ -17,6 +17,7 @@ from crm_backend.api.routes import (
     health,
     marketing,
     orders,
+    reports,
     verifications,
 )
 from crm_backend.config import Settings, get_settings
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         callbacks,
         feedback,
         verifications,
+        reports,
     ):
         api.include_router(module.router)
     app.include_router(health.router)

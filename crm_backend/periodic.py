@@ -1,5 +1,5 @@
-"""The backend's own clock: runs the complaint workflows every few minutes and the
-retention policy once a day."""
+"""The backend's own clock: runs the complaint workflows every few minutes, the
+retention policy once a day and the report snapshots every night."""
 
 from __future__ import annotations
 
@@ -7,11 +7,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
 
 from anyio import to_thread
 from fastapi import FastAPI
 
 from crm_backend.db import transaction, utcnow
+from crm_backend.reports.periods import HONG_KONG
+from crm_backend.reports.refresh import refresh_snapshots
 from crm_backend.services.chat_push import RasaChatPusher
 from crm_backend.services.followups import FollowupRunSummary, run_followups
 from crm_backend.services.retention import run_retention
@@ -39,6 +42,19 @@ def apply_retention(app: FastAPI) -> dict[str, int]:
         return run_retention(session, utcnow())
 
 
+def refresh_reports(app: FastAPI) -> None:
+    refresh_snapshots(app.state.session_factory, now=utcnow())
+
+
+def seconds_until_hour(now: datetime, hour: int) -> float:
+    """Seconds from ``now`` to the next ``hour``:00 in Hong Kong."""
+    local = now.astimezone(HONG_KONG)
+    target = local.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target <= local:
+        target += timedelta(days=1)
+    return (target - local).total_seconds()
+
+
 async def _every(
     app: FastAPI, seconds: int, job: Callable[[FastAPI], object], name: str, first_after: int
 ) -> None:
@@ -62,6 +78,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         (followups, run_once, "follow-up run", followups),
         (retention, apply_retention, "retention run", min(retention, RETENTION_FIRST_AFTER)),
     ]
+    if settings.report_refresh_hour >= 0:
+        first = int(seconds_until_hour(utcnow(), settings.report_refresh_hour))
+        jobs.append((24 * 3600, refresh_reports, "report refresh", first))
     tasks = [
         asyncio.create_task(_every(app, seconds, job, name, first_after))
         for seconds, job, name, first_after in jobs

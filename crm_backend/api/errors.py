@@ -37,7 +37,9 @@ async def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, InvalidInput):
         # Same shape as FastAPI's own validation errors, so clients parse one format.
         body: dict[str, object] = {
-            "detail": [{"loc": ["body", exc.field], "msg": exc.message, "type": "value_error"}]
+            "detail": [
+                {"loc": [exc.location, exc.field], "msg": exc.message, "type": "value_error"}
+            ]
         }
     else:
         body = {"detail": exc.message}

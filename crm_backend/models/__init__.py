@@ -15,6 +15,7 @@ from crm_backend.models.outbox_message import OutboxMessage
 from crm_backend.models.product import Product
 from crm_backend.models.profile_change import ProfileChange
 from crm_backend.models.profile_change_request import ProfileChangeRequest
+from crm_backend.models.report_snapshot import ReportSnapshot
 from crm_backend.models.staff import Staff
 from crm_backend.models.verification_code import VerificationCode
 
@@ -35,6 +36,7 @@ __all__ = [
     "Product",
     "ProfileChange",
     "ProfileChangeRequest",
+    "ReportSnapshot",
     "Staff",
     "VerificationCode",
 ]

@@ -45,3 +45,33 @@ def staff_view_level(principal: Principal, resource: Resource) -> ViewLevel:
             f"the {principal.department.value} department may not view {resource}"
         )
     return level
+
+
+ReportLevel = Literal["full", "masked"]
+
+
+@lru_cache
+def report_permissions() -> dict[str, dict[str, ReportLevel]]:
+    raw = json.loads((DATA_DIR / "permissions.json").read_text(encoding="utf-8"))
+    matrix: dict[str, dict[str, ReportLevel]] = raw["reports"]
+    for department in Department:
+        if not set(matrix[department.value].values()) <= {"full", "masked"}:
+            raise ValueError(f"unknown report level for {department.value} in permissions.json")
+    return matrix
+
+
+def allowed_reports(principal: Principal) -> dict[str, ReportLevel]:
+    """The reports a staff principal may run, each with how personal fields are shown."""
+    if principal.kind != "staff" or principal.department is None:
+        raise PermissionDenied("staff only")
+    return dict(report_permissions()[principal.department.value])
+
+
+def report_level(principal: Principal, report: str) -> ReportLevel:
+    level = allowed_reports(principal).get(report)
+    if level is None:
+        assert principal.department is not None
+        raise PermissionDenied(
+            f"the {principal.department.value} department may not run the {report} report"
+        )
+    return level

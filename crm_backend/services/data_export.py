@@ -9,8 +9,6 @@ export's public id and the link's expiry (unix seconds) with the signing key, va
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,6 +35,7 @@ from crm_backend.models import (
 from crm_backend.models.enums import ActorType, MarketingChannel
 from crm_backend.services.clock import format_local
 from crm_backend.services.complaint_views import note_visible
+from crm_backend.services.signed_links import sign, signature_ok
 
 LINK_LIFETIME = timedelta(hours=24)
 EXPORT_LIFETIME = timedelta(days=7)
@@ -74,11 +73,6 @@ def build_export(
     return export
 
 
-def sign(settings: Settings, public_id: str, expires: int) -> str:
-    message = f"{public_id}.{expires}".encode()
-    return hmac.new(settings.signing_key.encode(), message, hashlib.sha256).hexdigest()
-
-
 def download_link(settings: Settings, export: DataExport, *, now: datetime) -> DownloadLink:
     """A link valid for ``LINK_LIFETIME``, never past the export's own expiry."""
     expires_at = min(now + LINK_LIFETIME, export.expires_at)
@@ -103,8 +97,7 @@ def open_export(
     (the same answer, so a link cannot be probed); past its time: 410. Audited."""
     if expires is None or not signature:
         raise ExportNotFound()
-    expected = sign(settings, public_id, expires)
-    if not hmac.compare_digest(expected.encode(), signature.strip().lower().encode()):
+    if not signature_ok(settings, public_id, expires, signature):
         raise ExportNotFound()
     export = session.scalar(select(DataExport).where(DataExport.public_id == public_id))
     if export is None:

@@ -25,7 +25,7 @@ from crm_backend.models import (
 )
 from crm_backend.models.enums import OrderStatus, SalesChannel
 from crm_backend.services.contacts import normalise_phone
-from crm_backend.services.data_export import sign
+from crm_backend.services.signed_links import sign
 from crm_backend.services.tokens import Principal
 
 API = "/api/v1/data-requests"
