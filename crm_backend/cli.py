@@ -1,5 +1,5 @@
 """Operator CLI: ``crm db upgrade``, ``crm seed``, ``crm staff add``, ``crm token``, ``crm run``;
-the report commands are in ``cli_reports.py``."""
+the report commands are in ``cli_reports.py``, the CSV import in ``cli_transactions.py``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from crm_backend import migrate
 from crm_backend.cli_reports import forecast, reports_app
+from crm_backend.cli_transactions import import_transactions
 from crm_backend.config import get_settings
 from crm_backend.db import make_engine, make_session_factory, transaction
 from crm_backend.errors import Conflict, NotAuthenticated
@@ -41,6 +42,7 @@ app.add_typer(followups_app, name="followups")
 app.add_typer(retention_app, name="retention")
 app.add_typer(reports_app, name="reports")
 app.command("forecast")(forecast)
+app.command("import-transactions")(import_transactions)
 err = Console(stderr=True)
 
 

@@ -214,10 +214,11 @@ _TOP = {
     rf"(?P<n>\d{{1,6}}|{'|'.join(_NUMBERS)}){_SP}(?P<unit>day|week|month|quarter|year)s?(?![a-z])",
     "rel_month": rf"(?P<rel>this|last|next){_SP}{_MON}{_SUFFIX}",
     "week_of": rf"week{_SP}(?:of|starting|beginning|commencing){_SP}(?P<p>{_any(_DAY_POINTS)})",
+    # Before the ranges: "2026-Q3", "Jan-2026" are one period, not "2026" to "Q3".
+    "single": rf"(?P<p>{_P}){_SUFFIX}",
     "between": rf"between{_SP}(?P<a>{_P})(?:{_SP}and{_SP}|{_SEP})(?P<b>{_P}){_SUFFIX}",
     "range": rf"(?:from{_SP})?(?P<a>{_P}){_SEP}(?P<b>{_P}){_SUFFIX}",
     "since": rf"(?:since|from|starting(?:{_SP}from)?){_SP}(?P<p>{_P})",
-    "single": rf"(?P<p>{_P}){_SUFFIX}",
 }
 # What may follow a match in a sentence: not "2025-0001", "Q3x", "3/4/", "2025.5".
 _PATTERNS = [(n, re.compile(p + r"(?![a-z0-9_/%$-]|[.,]\d)", _FLAGS)) for n, p in _TOP.items()]
