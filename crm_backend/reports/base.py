@@ -125,7 +125,8 @@ class ReportSpec:
 
 def money(cents: int | float) -> str:
     """HKD 1,234.50 from integer cents, exactly."""
-    amount = Decimal(int(round(cents))) / 100  # noqa: RUF046 (numpy floats round to floats).quantize(Decimal("0.01"))
+    # int(): numpy floats round to floats.
+    amount = (Decimal(int(round(cents))) / 100).quantize(Decimal("0.01"))  # noqa: RUF046
     return f"{CURRENCY} {amount:,.2f}"
 
 

@@ -68,14 +68,15 @@ def _score(values: pd.Series, *, higher_is_better: bool) -> pd.Series:
     return np.ceil(ranks * 5).clip(1, 5).astype("int64")
 
 
-def rfm_table(rows: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Per customer (index customer_id): recency_days, orders, cents, R/F/M scores and
-    segment. ``rows`` is ``data.sales`` output up to ``as_of``."""
+def rfm_table(rows: pd.DataFrame, today: pd.Timestamp) -> pd.DataFrame:
+    """Per customer (index customer_id): recency_days (whole days from the last purchase
+    day to ``today``: 0 for a purchase today), orders, cents, R/F/M scores and segment.
+    ``rows`` is ``data.sales`` output up to the end of ``today``."""
     per = rows.groupby("customer_id").agg(
         last=("at", "max"), orders=("cents", "size"), cents=("cents", "sum")
     )
     per = per.sort_index()
-    per["recency_days"] = (as_of.normalize() - per["last"].dt.normalize()).dt.days
+    per["recency_days"] = (today.normalize() - per["last"].dt.normalize()).dt.days
     per["r"] = _score(per["recency_days"], higher_is_better=False)
     per["f"] = _score(per["orders"], higher_is_better=True)
     per["m"] = _score(per["cents"], higher_is_better=True)
@@ -90,7 +91,7 @@ def _as_of(ctx: ReportContext) -> pd.Timestamp:
 def rfm_segments(ctx: ReportContext) -> ReportFrame:
     rows = data.sales(ctx.session, None)
     rows = rows[rows["at"] < _as_of(ctx)]
-    per = rfm_table(rows, _as_of(ctx))
+    per = rfm_table(rows, pd.Timestamp(ctx.today))
     if ctx.params.segment:
         return _segment_members(ctx, per, ctx.params.segment)
     grouped = per.groupby("segment").agg(
@@ -195,7 +196,7 @@ def churn_risk(ctx: ReportContext) -> ReportFrame:
         ["cents", "p_alive"], ascending=[False, True], kind="stable"
     )
     top = ctx.params.top or 20
-    table = _with_numbers(ctx, lapsed)
+    table = _with_numbers(ctx, lapsed.head(top))
     table["orders"] = table["frequency"].astype("int64") + 1
     table["weeks_since"] = (table["T"] - table["recency"]).round(1)
     table["p_alive"] = (table["p_alive"] * 100).round(1)
@@ -242,7 +243,7 @@ def customer_value(ctx: ReportContext) -> ReportFrame:
         (summary["expected_purchases"] * summary["expected_spend"] * 100).round().astype("int64")
     )
     ranked = summary.sort_values("expected_cents", ascending=False, kind="stable")
-    table = _with_numbers(ctx, ranked)
+    table = _with_numbers(ctx, ranked.head(ctx.params.top or 20))
     table["expected_purchases"] = table["expected_purchases"].round(2)
     table["average_cents"] = (table["expected_spend"] * 100).round().astype("int64")
     total = int(summary["expected_cents"].sum())

@@ -39,13 +39,17 @@ def forecast_backtest(ctx: ReportContext) -> ReportFrame:
     result = run_backtest(
         ctx.session, calibration_end=calibration_end, holdout_end=period.end - timedelta(days=1)
     )
-    error = (result.predicted - result.actual) / result.actual * 100 if result.actual else 0.0
+    if result.actual:
+        error = (result.predicted - result.actual) / result.actual * 100
+        outcome = f"they made {result.actual:,} ({percent(error)} off)"
+    else:
+        outcome = "they made none"
     weekly = result.weekly.copy()
     weekly["predicted_cumulative"] = weekly["predicted_cumulative"].round(1)
     weekly["week_end"] = pd.to_datetime(weekly["week_end"]).dt.date
     summary = [
         f"For {period.label}: the model predicted {result.predicted:,.0f} repeat purchases by "
-        f"{result.customers:,} customers; they made {result.actual:,} ({percent(error)} off).",
+        f"{result.customers:,} customers; {outcome}.",
         f"Fitted on purchases up to {calibration_end:%d %b %Y}; mean absolute error "
         f"{result.mae:.2f} purchases per customer.",
     ]

@@ -97,10 +97,9 @@ def audit_access(ctx: ReportContext) -> ReportFrame:
     counts = entries.groupby(dimension).size().sort_values(ascending=False, kind="stable")
     table = pd.DataFrame({dimension: counts.index.astype(str), "entries": counts.to_numpy()})
     table["share"] = (table["entries"] / len(entries) * 100).round(1) if len(entries) else 0.0
-    staff = entries[entries["actor_type"] == "staff"]["actor"].nunique()
     summary = [
-        f"{plural(len(entries), 'access')} to personal data logged in {period.label}, "
-        f"by {plural(int(staff), 'staff member')} and the system.",
+        f"{plural(len(entries), 'access', 'accesses')} to personal data logged in "
+        f"{period.label}{_by_whom(entries)}.",
         (
             f"Most by {dimension.replace('_', ' ')}: {table.iloc[0][dimension]} "
             f"({int(table.iloc[0]['entries']):,})."
@@ -118,3 +117,13 @@ def audit_access(ctx: ReportContext) -> ReportFrame:
         summary=summary,
         chart=Chart("barh", dimension, ("entries",), f"Audit entries by {dimension}"),
     )
+
+
+def _by_whom(entries: pd.DataFrame) -> str:
+    """': 3 by 2 staff members, 1 by customers, 1 by the system or the bot' (empty: '')."""
+    kinds = entries["actor_type"]
+    staff = entries[kinds == "staff"]
+    parts = [f"{len(staff):,} by {plural(int(staff['actor'].nunique()), 'staff member')}"]
+    parts.append(f"{int((kinds == 'customer').sum()):,} by customers")
+    parts.append(f"{int(kinds.isin(['system', 'bot']).sum()):,} by the system or the bot")
+    return ": " + ", ".join(parts) if len(entries) else ""
