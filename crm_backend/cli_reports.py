@@ -11,7 +11,7 @@ from rich.console import Console
 
 from crm_backend.config import get_settings
 from crm_backend.db import make_engine, make_session_factory, transaction, utcnow
-from crm_backend.errors import DomainError
+from crm_backend.errors import DomainError, NotAuthenticated
 
 reports_app = typer.Typer(
     help="Staff reports: run one, or refresh the snapshots.", no_args_is_help=True
@@ -37,7 +37,10 @@ def reports_run(
     engine = make_engine(get_settings().database_url)
     try:
         with transaction(make_session_factory(engine)) as session:
-            principal = staff_principal(session=session, username=as_staff)
+            try:
+                principal = staff_principal(session=session, username=as_staff)
+            except NotAuthenticated as exc:  # its message, "invalid token", is for the API
+                raise NotAuthenticated(f"no active staff account named {as_staff!r}") from exc
             result = run_report(
                 session=session, principal=principal, name=name, period=period,
                 dimension=dimension, top=top, segment=segment, now=utcnow(), purpose="operator_cli",
@@ -82,8 +85,14 @@ def reports_refresh(
     only: Annotated[str | None, typer.Option(help="Refresh just this report")] = None,
 ) -> None:
     """Pre-calculate the snapshot reports (the backend also does this nightly)."""
+    from crm_backend.reports.catalogue import REPORTS
     from crm_backend.reports.refresh import refresh_snapshots
 
+    if only is not None and only not in REPORTS:
+        err.print(
+            f"[red]there is no report named {only!r}; choose one of: {', '.join(REPORTS)}[/red]"
+        )
+        raise typer.Exit(2)
     engine = make_engine(get_settings().database_url)
     try:
         done = refresh_snapshots(make_session_factory(engine), now=utcnow(), only=only)
@@ -105,7 +114,9 @@ def forecast(
 ) -> None:
     """Fit BG/NBD and Gamma-Gamma on purchases up to the calibration end and compare the
     predicted holdout purchases with the real ones."""
+    from crm_backend.reports.clv import NotEnoughData
     from crm_backend.reports.forecast_report import run_backtest
+    from crm_backend.reports.periods import hk_today
 
     try:
         calibration, holdout = date.fromisoformat(calibration_end), date.fromisoformat(holdout_end)
@@ -115,11 +126,18 @@ def forecast(
     if holdout <= calibration:
         err.print("[red]--holdout-end must be after --calibration-end[/red]")
         raise typer.Exit(2)
+    today = hk_today()
+    if holdout > today:
+        err.print(
+            f"[red]--holdout-end {holdout} is in the future (today is {today}); the backtest "
+            "compares the forecast with purchases that have already happened[/red]"
+        )
+        raise typer.Exit(2)
     engine = make_engine(get_settings().database_url)
     try:
         with make_session_factory(engine)() as session:
             result = run_backtest(session, calibration_end=calibration, holdout_end=holdout)
-    except ValueError as exc:
+    except NotEnoughData as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
     finally:

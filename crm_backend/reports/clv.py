@@ -74,6 +74,11 @@ class Backtest:
         }
 
 
+class NotEnoughData(ValueError):
+    """The data cannot support a fit (too few customers, no repeat purchases, no
+    convergence): a report answers this as a question about the data, not a failure."""
+
+
 def _day(value: DateLike) -> pd.Timestamp:
     """Calendar day of a moment; a zoned moment counts on its local wall-clock day."""
     ts = pd.Timestamp(value)
@@ -156,7 +161,7 @@ def _maximise(negloglik: Any, start: FloatArray) -> FloatArray:
         opts = {"xatol": 1e-7, "fatol": 1e-11, "maxiter": 5000, "maxfev": 10000}
         theta = minimize(objective, theta, method="Nelder-Mead", bounds=bounds, options=opts).x
     if not math.isfinite(objective(theta)):
-        raise ValueError("the model fit did not converge to a finite likelihood")
+        raise NotEnoughData("the model fit did not converge to a finite likelihood")
     return np.exp(theta)
 
 
@@ -174,9 +179,9 @@ def fit_bgnbd(frequency: ArrayLike, recency: ArrayLike, T: ArrayLike) -> BgNbdPa
     """Maximum-likelihood BG/NBD parameters from per-customer (x, t_x, T) in weeks."""
     x, t_x, t_obs = _arrays(frequency, recency, T)
     if x.size < MIN_CUSTOMERS:
-        raise ValueError(f"BG/NBD needs at least {MIN_CUSTOMERS} customers to fit, got {x.size}")
+        raise NotEnoughData(f"BG/NBD needs at least {MIN_CUSTOMERS} customers to fit, got {x.size}")
     if not (x > 0).any():
-        raise ValueError("BG/NBD cannot be fitted: no customer made a repeat purchase")
+        raise NotEnoughData("BG/NBD cannot be fitted: no customer made a repeat purchase")
     if (x < 0).any() or (t_x < 0).any() or (t_x > t_obs).any():
         raise ValueError("BG/NBD inputs need frequency >= 0 and 0 <= recency <= T")
     # Start near the observed weekly repeat rate, with a neutral beta dropout prior.
@@ -247,14 +252,14 @@ def fit_gamma_gamma(frequency: ArrayLike, monetary_value: ArrayLike) -> GammaGam
     keep = (x > 0) & (zbar > 0)
     x, zbar = x[keep], zbar[keep]
     if x.size < MIN_CUSTOMERS:
-        raise ValueError(
+        raise NotEnoughData(
             f"Gamma-Gamma needs at least {MIN_CUSTOMERS} customers with a repeat purchase of "
             f"positive value, got {x.size}"
         )
     start = np.array([1.0, 2.0, float(zbar.mean())])
     p, q, v = _maximise(lambda prm: _gg_negloglik(prm, x, zbar), start)
     if q <= 1:
-        raise ValueError("Gamma-Gamma fit gave q <= 1: spend too dispersed for a mean to exist")
+        raise NotEnoughData("Gamma-Gamma fit gave q <= 1: spend too dispersed for a mean to exist")
     return GammaGammaParams(p=float(p), q=float(q), v=float(v))
 
 
@@ -286,7 +291,7 @@ def backtest(
     days = _purchase_days(transactions, customer_col, date_col, amount_col)
     summary = _summarise_days(days, cal, customer_col)
     if summary.empty:
-        raise ValueError("no customers purchased on or before the calibration end")
+        raise NotEnoughData("no customers purchased on or before the calibration end")
     x, t_x, t_obs = (summary[c].to_numpy(dtype=float) for c in ("frequency", "recency", "T"))
     bg = fit_bgnbd(x, t_x, t_obs)
     gg = fit_gamma_gamma(x, summary["monetary_value"].to_numpy(dtype=float))

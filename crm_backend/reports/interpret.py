@@ -6,6 +6,7 @@ parser, so the chat and the API understand periods the same way."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from crm_backend.reports.catalogue import REPORTS
@@ -22,7 +23,7 @@ _REPORT_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("churn_risk", r"\bchurn|lapsed|likely to (?:leave|stop)|stopped buying"),
         ("customer_value", r"customer value|lifetime value|\bclv\b|expected (?:spend|purchases|value)"),
         ("rfm_segments", r"\brfm\b|segment"),
-        ("top_customers", r"\btop\b.*\bcustomers?|best customers|biggest (?:spenders|customers)"),
+        ("top_customers", r"\btop(?:\b|(?=\d)).*\bcustomers?|best customers|biggest (?:spenders|customers)"),
         ("csat", r"\bcsat\b|satisf|happy customers|ratings?\b"),
         ("complaint_sla", r"\bsla\b|breach|response time|resolution time|within target"),
         ("complaints_summary", r"complain"),
@@ -61,7 +62,8 @@ class Interpretation:
 
 
 def interpret(text: str) -> Interpretation:
-    text = text[:500]
+    # Full-width letters and digits, as a Chinese input method types them, read as ASCII.
+    text = unicodedata.normalize("NFKC", text[:500])
     found = Interpretation()
     found.report = next((name for name, words in _REPORT_WORDS if words.search(text)), None)
     spec = REPORTS.get(found.report or "")
@@ -80,10 +82,12 @@ def interpret(text: str) -> Interpretation:
         ),
         None,
     )
-    lowered = text.casefold()
+    lowered = text.casefold().replace("_", " ")  # "at_risk" as the API reads it
     found.segment = next((s for s in spec.segments if re.search(rf"\b{s}\b", lowered)), None)
     if spec.takes_period and found.period is None:
         found.missing.append("period")
+    if not spec.takes_period:  # "expected spend next quarter": the API would refuse a period
+        found.period = None
     if spec.top is None:
         found.top = None
     return found

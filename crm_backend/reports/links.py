@@ -18,6 +18,8 @@ from crm_backend.services.signed_links import sign, signature_ok
 
 ExportFormat = Literal["csv", "xlsx", "png"]
 EXPORT_PATH = "/api/v1/report-exports"
+_SOURCES: dict[str, Literal["auto", "live", "snapshot"]] = {
+    "auto": "auto", "live": "live", "snapshot": "snapshot"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,13 @@ class ReportRequest:
     dimension: str | None = None
     top: int | None = None
     segment: str | None = None
+    # Where the answer came from, so the file holds the same result as the answer.
+    source: Literal["auto", "live", "snapshot"] = "auto"
 
     def encode(self) -> str:
         raw = {"r": self.report, "u": self.username, "day": self.day.isoformat(),
-               "p": self.period, "d": self.dimension, "t": self.top, "s": self.segment}  # fmt: skip
+               "p": self.period, "d": self.dimension, "t": self.top, "s": self.segment,
+               "src": None if self.source == "auto" else self.source}  # fmt: skip
         compact = json.dumps({k: v for k, v in raw.items() if v is not None}, separators=(",", ":"))
         return base64.urlsafe_b64encode(compact.encode()).decode().rstrip("=")
 
@@ -51,6 +56,7 @@ class ReportRequest:
                 dimension=raw.get("d"),
                 top=int(raw["t"]) if raw.get("t") is not None else None,
                 segment=raw.get("s"),
+                source=_SOURCES[raw.get("src", "auto")],
             )
         except (ValueError, KeyError, TypeError, binascii.Error) as exc:
             raise NotFound("no such report download") from exc

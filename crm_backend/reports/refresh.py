@@ -14,6 +14,7 @@ from crm_backend.db import transaction
 from crm_backend.reports import snapshots
 from crm_backend.reports.base import ReportContext
 from crm_backend.reports.catalogue import REPORTS
+from crm_backend.reports.clv import NotEnoughData
 from crm_backend.reports.runner import preset_params
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ def refresh_snapshots(
                 with transaction(session_factory) as session:
                     frame = spec.compute(ReportContext(session=session, params=params, now=now))
                     snapshots.save(session, spec.name, params, frame, now)
-            except ValueError as exc:  # the models' "not enough data to fit" answers
+            except NotEnoughData as exc:
                 logger.warning("snapshot of %s not refreshed: %s", spec.name, exc)
                 error: str | None = str(exc)
             else:

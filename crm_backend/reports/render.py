@@ -17,6 +17,7 @@ from typing import Any
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from crm_backend.reports.base import CURRENCY, Column, ReportFrame, money
 
@@ -58,6 +59,17 @@ def plain(value: Any, kind: str) -> Any:
     return value
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_text(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula (a store or customer name typed as
+    ``=HYPERLINK(...)``) is written with a leading apostrophe, as OWASP advises."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _header(column: Column) -> str:
     return f"{column.label} ({CURRENCY})" if column.kind == "money" else column.label
 
@@ -87,7 +99,10 @@ def to_csv(frame: ReportFrame) -> bytes:
     kinds = [c.kind for c in frame.columns]
     for row in rows_of(frame):
         writer.writerow(
-            ["" if (p := plain(v, k)) is None else p for v, k in zip(row, kinds, strict=True)]
+            [
+                "" if (p := plain(v, k)) is None else _csv_text(p)
+                for v, k in zip(row, kinds, strict=True)
+            ]
         )
     # A BOM so that Excel opens it as UTF-8 (store names, en dashes).
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
@@ -97,18 +112,32 @@ _XLSX_FORMATS = {"money": "#,##0.00", "int": "#,##0", "percent": "0.0", "number"
                  "hours": "#,##0.0", "date": "yyyy-mm-dd"}  # fmt: skip
 
 
+def _xlsx_cell(sheet: Any, value: Any, kind: str | None = None) -> Any:
+    """A number or date cell gets its display format; openpyxl stores any text starting
+    with "=" as a formula, so such text is kept a string."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    if value is not None and not isinstance(value, str) and kind in _XLSX_FORMATS:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = _XLSX_FORMATS[kind]
+        return cell
+    return value
+
+
 def to_xlsx(frame: ReportFrame, *, title: str, as_of: datetime) -> bytes:
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title[:31])
     sheet.append([title])
     for line in frame.summary:
-        sheet.append([line])
+        sheet.append([_xlsx_cell(sheet, line)])
     sheet.append([f"As of {as_of.isoformat(timespec='minutes')}"])
     sheet.append([])
     sheet.append([_header(c) for c in frame.columns])
     kinds = [c.kind for c in frame.columns]
     for row in rows_of(frame):
-        sheet.append([plain(v, k) for v, k in zip(row, kinds, strict=True)])
+        sheet.append([_xlsx_cell(sheet, plain(v, k), k) for v, k in zip(row, kinds, strict=True)])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

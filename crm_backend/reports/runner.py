@@ -9,10 +9,11 @@ from typing import Literal
 
 from sqlalchemy.orm import Session
 
-from crm_backend.errors import InvalidInput, NotFound
+from crm_backend.errors import Conflict, InvalidInput, NotFound
 from crm_backend.reports import snapshots
 from crm_backend.reports.base import ReportContext, ReportFrame, ReportParams, ReportSpec, Source
 from crm_backend.reports.catalogue import REPORTS
+from crm_backend.reports.clv import NotEnoughData
 from crm_backend.reports.customer_fields import add_customer_fields
 from crm_backend.reports.periods import HONG_KONG, PeriodError, parse_period
 from crm_backend.services.access import ReportLevel, report_level
@@ -119,7 +120,13 @@ def compute(
         if stored is not None:
             frame, as_of = stored
             return frame, as_of, "snapshot"
-    frame = spec.compute(ReportContext(session=session, params=params, now=now))
+    try:
+        frame = spec.compute(ReportContext(session=session, params=params, now=now))
+    except NotEnoughData as exc:
+        message = f"there is not enough data for the {spec.name} report: {exc}"
+        if spec.takes_period:
+            raise InvalidInput("period", message, location="query") from exc
+        raise Conflict(message) from exc
     if wants_snapshot and params.key() in [p.key() for p in preset_params(spec, now)]:
         snapshots.save(session, spec.name, params, frame, now)
     return frame, now, "live"

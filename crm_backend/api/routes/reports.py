@@ -75,7 +75,7 @@ def run(
     session.commit()  # the audit entries (and a snapshot computed on first use)
     request = ReportRequest(
         report=name, username=principal.subject, day=now.astimezone(HONG_KONG).date(),
-        period=period, dimension=dimension, top=top, segment=segment,
+        period=period, dimension=dimension, top=top, segment=segment, source=source,
     )  # fmt: skip
     return answers.answer(result, settings=settings, request=request, rows=rows, now=now)
 
@@ -106,8 +106,8 @@ def export(
     principal = staff_principal(session=session, username=request.username)
     result = run_report(
         session=session, principal=principal, name=request.report, period=request.period,
-        dimension=request.dimension, top=request.top, segment=request.segment, now=now,
-        today=request.day, purpose="staff_report_download",
+        dimension=request.dimension, top=request.top, segment=request.segment,
+        source=request.source, now=now, today=request.day, purpose="staff_report_download",
     )  # fmt: skip
     session.commit()
     body, filename = answers.export_file(result, fmt)
