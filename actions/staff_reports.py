@@ -25,7 +25,6 @@ PERIOD_CHOICES = (
     "last year",
 )
 TABLE_ROWS = 10
-LINK_HOURS = 8  # the backend signs links for as long as a staff sign-in lasts
 # Entities set by this action's own buttons: /staff_report{"report_name": ...}.
 ENTITY_PARAMS = {
     "report_name": "report",
@@ -49,6 +48,30 @@ def button(title: str, params: dict[str, Any]) -> dict[str, str]:
     entities = {entity: params[param] for entity, param in ENTITY_PARAMS.items()
                 if params.get(param) is not None}  # fmt: skip
     return {"title": title, "payload": "/staff_report" + json.dumps(entities)}
+
+
+def report_buttons(allowed: dict[str, dict[str, Any]]) -> list[dict[str, str]]:
+    return [button(item["title"], {"report": name}) for name, item in allowed.items()]
+
+
+def top_out_of_range(info: dict[str, Any], top: Any) -> bool:
+    """Whether the catalogue entry says the report cannot take this top N (the backend
+    then names the problem when asked to run it)."""
+    if top is None:
+        return False
+    limits = info.get("top") or {}
+    try:
+        return not 1 <= int(top) <= int(limits["maximum"])
+    except (KeyError, TypeError, ValueError):
+        return True
+
+
+def valid_for(minutes: int) -> str:
+    """'8 hours', '1 hour', '30 minutes'."""
+    if minutes >= 60 and minutes % 60 == 0:
+        hours = minutes // 60
+        return f"{hours} hour{'s' * (hours != 1)}"
+    return f"{minutes} minute{'s' * (minutes != 1)}"
 
 
 def table_text(answer: dict[str, Any]) -> str:
@@ -83,33 +106,54 @@ class ActionStaffReport(StaffAction):
             dispatcher.utter_message(
                 response="utter_staff_report_which_report",
                 names=names,
-                buttons=[button(item["title"], {"report": name}) for name, item in allowed.items()],
+                buttons=report_buttons(allowed),
             )
             return clear_pending()
-        if report not in allowed:
+        if report in allowed:
+            needs_period = allowed[report].get("default_period") and not request.get("period")
+            # A top N out of range is refused before asking for a period it would not use.
+            if needs_period and not top_out_of_range(allowed[report], request.get("top")):
+                self._ask_period(dispatcher, request)
+                return clear_pending()
+            query = self._query(request)
+        else:
+            # Not allowed, or no such report (a name from a button payload): the backend
+            # says which. Asked without parameters, its refusal is about the report only.
+            query = {}
+        try:
+            answer = await client.run_report(report, query, user_token=token)
+        except crm_client.Forbidden:
             dispatcher.utter_message(
                 response="utter_staff_report_forbidden",
                 department=str(catalogue.get("department", "")).replace("_", " "),
                 report=report.replace("_", " "),
                 names=names,
             )
-            return clear_pending()
-        if allowed[report].get("default_period") and not request.get("period"):
-            self._ask_period(dispatcher, request)
-            return clear_pending()
-        try:
-            answer = await client.run_report(report, self._query(request), user_token=token)
+        except crm_client.NotFound:
+            dispatcher.utter_message(
+                response="utter_staff_report_not_found",
+                names=names,
+                buttons=report_buttons(allowed),
+            )
         except crm_client.InvalidRequest as exc:
+            if exc.field == "name":  # not even a report name ("Sales-Report!")
+                dispatcher.utter_message(
+                    response="utter_staff_report_not_found",
+                    names=names,
+                    buttons=report_buttons(allowed),
+                )
+                return clear_pending()
             dispatcher.utter_message(
                 response="utter_staff_report_bad_parameter", reason=safe(exc.reason)
             )
             if exc.field == "period":
                 self._ask_period(dispatcher, {**request, "period": None})
-            return clear_pending()
-        except crm_client.NotFound:
-            dispatcher.utter_message(response="utter_staff_report_not_found", names=names)
-            return clear_pending()
-        self._say_answer(dispatcher, answer)
+        except crm_client.Conflict as exc:  # e.g. too little data yet to fit the models
+            dispatcher.utter_message(
+                response="utter_staff_report_unavailable", reason=safe(str(exc))
+            )
+        else:
+            self._say_answer(dispatcher, answer)
         return clear_pending()
 
     @staticmethod
@@ -152,5 +196,5 @@ class ActionStaffReport(StaffAction):
             total_rows=f"{answer.get('total_rows', 0):,}",
             csv_url=answer.get("csv_url", ""),
             xlsx_url=answer.get("xlsx_url", ""),
-            hours=LINK_HOURS,
+            valid_for=valid_for(answer.get("links_valid_minutes") or 0),
         )

@@ -64,6 +64,7 @@ def answer(
         chart_url=link("png") if frame.chart is not None and not frame.data.empty else None,
         csv_url=link("csv"),
         xlsx_url=link("xlsx"),
+        links_valid_minutes=settings.staff_token_minutes,
     )
 
 

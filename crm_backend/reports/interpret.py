@@ -23,10 +23,10 @@ _REPORT_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("churn_risk", r"\bchurn|lapsed|likely to (?:leave|stop)|stopped buying"),
         ("customer_value", r"customer value|lifetime value|\bclv\b|expected (?:spend|purchases|value)"),
         ("rfm_segments", r"\brfm\b|segment"),
-        ("top_customers", r"\btop(?:\b|(?=\d)).*\bcustomers?|best customers|biggest (?:spenders|customers)"),
-        ("csat", r"\bcsat\b|satisf|happy customers|ratings?\b"),
+        ("top_customers", r"\btop(?:\b|(?=\d)).*\bcustomers?|best customers|biggest (?:spenders|customers)|(?:spend|spent|spends|buy|bought) the most"),
+        ("csat", r"\bcsat\b|satisf|\b(?:un)?happy\b|ratings?\b"),
         ("complaint_sla", r"\bsla\b|breach|response time|resolution time|within target"),
-        ("complaints_summary", r"complain"),
+        ("complaints_summary", r"complain|\bcomplaa?nts?\b|\bcomplants?\b"),
         ("sales_summary", r"\bsales\b|revenue|turnover|takings|\bsold\b|\bsell"),
     )
 )  # fmt: skip
@@ -34,7 +34,7 @@ _DIMENSION_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.I))
     for name, pattern in (
         ("channel", r"\bby channel|online (?:vs\.?|versus|and|or) (?:in[- ])?stores?|channel"),
-        ("store", r"\bby (?:store|shop|branch)|per (?:store|shop)|each (?:store|shop)"),
+        ("store", r"\bby (?:store|shop|branch)|(?:per|each|every) (?:store|shop|branch)"),
         ("month", r"\bby month|monthly|per month|each month|month by month"),
         ("category", r"\bby (?:category|type)|categor"),
         ("status", r"\bby status|status"),

@@ -198,8 +198,13 @@ def _any(points: dict[str, str]) -> str:
     return "(?:" + "|".join(re.sub(r"\(\?P<\w+>", "(?:", p) for p in points.values()) + ")"
 
 
+# Staff type "last mth", "past 3 wks", "this yr"; _build reads them as the full unit.
+_UNIT_ALIASES = {"wk": "week", "mth": "month", "qtr": "quarter", "yr": "year"}
+_UNITS = "week|wk|month|mth|quarter|qtr|year|yr"
+
+
 def _unit(group: str) -> str:
-    return rf"(?P<{group}>week|month|quarter|year)(?![a-z])"
+    return rf"(?P<{group}>{_UNITS})(?![a-z])"
 
 
 _P = _any(_POINTS)
@@ -211,7 +216,7 @@ _TOP = {
     "relative": rf"(?P<rel>this|current|last|previous|prev|past|next){_SP}{_unit('unit')}"
     + _SUFFIX,
     "rolling": rf"(?P<rel>last|past|previous|trailing|next){_SP}"
-    rf"(?P<n>\d{{1,6}}|{'|'.join(_NUMBERS)}){_SP}(?P<unit>day|week|month|quarter|year)s?(?![a-z])",
+    rf"(?P<n>\d{{1,6}}|{'|'.join(_NUMBERS)}){_SP}(?P<unit>day|{_UNITS})s?(?![a-z])",
     "rel_month": rf"(?P<rel>this|last|next){_SP}{_MON}{_SUFFIX}",
     "week_of": rf"week{_SP}(?:of|starting|beginning|commencing){_SP}(?P<p>{_any(_DAY_POINTS)})",
     # Before the ranges: "2026-Q3", "Jan-2026" are one period, not "2026" to "Q3".
@@ -297,12 +302,13 @@ def _build(name: str, m: re.Match[str], today: date) -> Period:
     if name in ("to_date", "relative"):
         abbr = {"w": "week", "m": "month", "q": "quarter", "y": "year"}.get(g.get("abbr", ""))
         unit = abbr or g.get("unit") or g.get("u1") or g["u2"]
+        unit = _UNIT_ALIASES.get(unit, unit)
         rel = g.get("rel", "this")
         step = 0 if rel in ("this", "current") else 1 if rel == "next" else -1
         start = _shift(_unit_start(today, unit), unit, step)
         return _finish(start, _shift(start, unit, 1), unit, today, name=f"this {unit}")
     if name == "rolling":
-        n, unit = _NUMBERS.get(g["n"]) or int(g["n"]), g["unit"]
+        n, unit = _NUMBERS.get(g["n"]) or int(g["n"]), _UNIT_ALIASES.get(g["unit"], g["unit"])
         if n < 1:
             raise PeriodError("unparseable", f"The number of {unit}s must be at least 1.")
         if n * _MIN_DAYS[unit] > 366 * MAX_YEARS:  # before any date arithmetic can overflow

@@ -17,7 +17,7 @@ from crm_backend.reports.base import (
 )
 
 SALES_DIMENSIONS = ("total", "channel", "store", "month")
-_GROUP_LABELS = {"channel": "Channel", "store": "Store", "month": "Month"}
+_GROUP_LABELS = {"total": "Scope", "channel": "Channel", "store": "Store", "month": "Month"}
 
 
 def sales_by(rows: pd.DataFrame, dimension: str) -> pd.DataFrame:

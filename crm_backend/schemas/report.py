@@ -51,6 +51,8 @@ class ReportAnswer(BaseModel):
     chart_url: str | None
     csv_url: str
     xlsx_url: str
+    # How long the links above work (as long as a staff sign-in).
+    links_valid_minutes: int
 
 
 class InterpretRequest(BaseModel):

@@ -58,6 +58,11 @@ def expect(report, period=None, dimension=None, top=None, segment=None, missing=
          expect("audit_access", "last week", "purpose")),
         ("top10 customers this year", expect("top_customers", "this year", top=10)),
         ("best customers in 2025", expect("top_customers", "2025")),
+        ("customers who spend the most this yr", expect("top_customers", "this yr")),
+        ("complants by category last mth", expect("complaints_summary", "last mth", "category")),
+        ("how happy were customers with our complaint handling last qtr",
+         expect("csat", "last qtr")),
+        ("sales for each branch last month", expect("sales_summary", "last month", "store")),
         # A report without a period: "missing" asks for it.
         ("complaints by category", expect("complaints_summary", dimension="category",
                                           missing=["period"])),

@@ -37,6 +37,12 @@ FEB = D(2026, 2, 15)  # a Sunday before March has started
         ("last month", D(2026, 11, 1), D(2026, 12, 1), "month"),
         ("this quarter", D(2026, 10, 1), D(2026, 12, 7), "quarter"),
         ("last quarter", D(2026, 7, 1), D(2026, 10, 1), "quarter"),
+        # The abbreviations staff type.
+        ("last mth", D(2026, 11, 1), D(2026, 12, 1), "month"),
+        ("last qtr", D(2026, 7, 1), D(2026, 10, 1), "quarter"),
+        ("this yr", D(2026, 1, 1), D(2026, 12, 7), "year"),
+        ("last wk", D(2026, 11, 23), D(2026, 11, 30), "week"),
+        ("past 2 wks", D(2026, 11, 23), D(2026, 12, 7), "range"),
         ("this year", D(2026, 1, 1), D(2026, 12, 7), "year"),
         ("last year", D(2025, 1, 1), D(2026, 1, 1), "year"),
         ("this month so far", D(2026, 12, 1), D(2026, 12, 7), "month"),
