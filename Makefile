@@ -63,6 +63,7 @@ test-e2e:
 bench: setup train
 	$(APP_PY) bench/complaint_conversation.py
 	$(APP_PY) bench/complaint_workflows.py
+	$(APP_PY) bench/reports.py
 
 lint: setup
 	.venv/bin/ruff check .

@@ -66,6 +66,10 @@ REPORTS: dict[str, ReportSpec] = {
             snapshot_presets=(
                 {"period": "last month", "dimension": "channel"},
                 {"period": "last month", "dimension": "store"},
+                {"period": "last month", "dimension": "total"},
+                {"period": "last quarter", "dimension": "channel"},
+                {"period": "last year", "dimension": "channel"},
+                {"period": "last year", "dimension": "total"},
                 {"period": "this year", "dimension": "month"},
                 {"period": "last year", "dimension": "month"},
             ),
@@ -77,6 +81,7 @@ REPORTS: dict[str, ReportSpec] = {
             compute=top_customers,
             default_period="this year",
             top=TopRange(default=10, maximum=100),
+            snapshot_presets=({"period": "last year"}, {"period": "last month"}),
         ),
         ReportSpec(
             name="rfm_segments",

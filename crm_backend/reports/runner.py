@@ -110,16 +110,23 @@ def preset_params(spec: ReportSpec, now: datetime) -> list[ReportParams]:
 def compute(
     session: Session, spec: ReportSpec, params: ReportParams, now: datetime, source: SourceChoice
 ) -> tuple[ReportFrame, datetime, Source]:
-    """From the snapshot when asked for or when the report prefers one and it exists;
-    otherwise computed now (and kept, when these are the parameters refresh keeps)."""
+    """From the snapshot when asked for, when the report prefers one, or when the period
+    has ended and a snapshot taken after its end exists (only late imports change such a
+    figure, and the answer says its as-of time); otherwise computed now (and kept, when
+    these are the parameters refresh keeps)."""
+    period = params.period
+    closed = period is not None and period.end_utc() <= now
     wants_snapshot = source == "snapshot" or (
-        source == "auto" and spec.default_source == "snapshot"
+        source == "auto" and (spec.default_source == "snapshot" or closed)
     )
     if wants_snapshot:
         stored = snapshots.load(session, spec.name, params)
         if stored is not None:
             frame, as_of = stored
-            return frame, as_of, "snapshot"
+            # Chosen only because the period ended: it must have been taken after the end.
+            by_closed_period = source == "auto" and spec.default_source == "live"
+            if not (by_closed_period and period is not None and as_of < period.end_utc()):
+                return frame, as_of, "snapshot"
     try:
         frame = spec.compute(ReportContext(session=session, params=params, now=now))
     except NotEnoughData as exc:

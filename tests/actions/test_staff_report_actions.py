@@ -124,6 +124,13 @@ ANSWER = [
     "utter_staff_report_table",
     "utter_staff_report_downloads",
 ]
+SNAPSHOT_NOTE = "utter_staff_report_snapshot_note"
+
+
+def answer_parts(responses: list[str]) -> list[str]:
+    """A closed period may be answered from a nightly snapshot (other tests refresh them in
+    the shared database), which adds its as-of note; the figures are the same."""
+    return [response for response in responses if response != SNAPSHOT_NOTE]
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -135,7 +142,7 @@ async def test_management_gets_the_exact_2025_sales_total(ask, said, dispatcher,
 
     events = await ask("what were our total sales in 2025")
 
-    assert said() == ANSWER  # a single total: no chart
+    assert answer_parts(said()) == ANSWER  # a single total: no chart
     answer = message(dispatcher, "utter_staff_report_answer")
     assert answer["title"] == "Sales summary"
     assert answer["period_note"] == ", 2025"
@@ -178,7 +185,7 @@ async def test_the_download_links_give_the_same_total(ask, dispatcher, session, 
 
 async def test_sales_by_channel_has_a_table_and_a_chart(ask, said, dispatcher):
     await ask("break down sales by channel last year")
-    assert said() == [
+    assert answer_parts(said()) == [
         "utter_staff_report_answer",
         "utter_staff_report_table",
         "utter_staff_report_chart",

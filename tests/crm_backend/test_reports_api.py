@@ -22,11 +22,13 @@ from crm_backend.db import utcnow
 from crm_backend.models import AuditLogEntry, Customer, Staff
 from crm_backend.models.enums import Department, StaffRole
 from crm_backend.paths import DATA_DIR
-from crm_backend.reports.base import Column, ReportFrame
+from crm_backend.reports import snapshots
+from crm_backend.reports.base import Column, ReportContext, ReportFrame
 from crm_backend.reports.catalogue import REPORTS
 from crm_backend.reports.clv import NotEnoughData
 from crm_backend.reports.refresh import refresh_snapshots
 from crm_backend.reports.render import to_csv, to_xlsx
+from crm_backend.reports.runner import resolve_params
 from crm_backend.services import access
 from crm_backend.services.staff import add_staff
 from crm_backend.services.tokens import Principal
@@ -287,19 +289,39 @@ def test_a_snapshot_answer_says_its_as_of_time(client, headers, app):
     assert live.json()["total_rows"] == body["total_rows"]
 
 
-def test_a_live_report_is_read_from_its_snapshot_when_asked(client, headers, app):
+def test_a_closed_period_is_answered_from_a_snapshot_taken_after_it_ended(
+    client, headers, app, session
+):
     as_of = (utcnow() - timedelta(minutes=3)).replace(microsecond=0)
     done = refresh_snapshots(app.state.session_factory, now=as_of, only="sales_summary")
-    assert {item.report for item in done} == {"sales_summary"} and len(done) == 4
-    params = {"period": "last month", "dimension": "channel"}
-    auto = get(client, headers, "management.demo", "/reports/sales_summary", **params)
-    assert auto.json()["source"] == "live"
-    stored = get(
-        client, headers, "management.demo", "/reports/sales_summary", source="snapshot", **params
-    )
+    assert {item.report for item in done} == {"sales_summary"}
+    assert len(done) == len(REPORTS["sales_summary"].snapshot_presets)
+    last_month = {"period": "last month", "dimension": "channel"}
+    auto = get(client, headers, "management.demo", "/reports/sales_summary", **last_month)
+    assert auto.json()["source"] == "snapshot"
+    assert auto.json()["as_of"][:19] == as_of.isoformat()[:19]
+    live = get(client, headers, "management.demo", "/reports/sales_summary", source="live",
+               **last_month)  # fmt: skip
+    assert live.json()["source"] == "live" and live.json()["rows"] == auto.json()["rows"]
+    # An open period is computed live even though a snapshot of it exists ...
+    this_year = {"period": "this year", "dimension": "month"}
+    assert get(client, headers, "management.demo", "/reports/sales_summary",
+               **this_year).json()["source"] == "live"  # fmt: skip
+    stored = get(client, headers, "management.demo", "/reports/sales_summary",
+                 source="snapshot", **this_year)  # fmt: skip
     assert stored.json()["source"] == "snapshot"
-    assert stored.json()["as_of"][:19] == as_of.isoformat()[:19]
-    assert stored.json()["rows"] == auto.json()["rows"]
+    # ... and a snapshot taken before a period ended is not its answer.
+    spec = REPORTS["sales_summary"]
+    params = resolve_params(spec, period="last month", dimension="store", top=None,
+                            segment=None, now=utcnow())  # fmt: skip
+    assert params.period is not None
+    before_end = params.period.end_utc() - timedelta(hours=1)
+    frame = spec.compute(ReportContext(session=session, params=params, now=before_end))
+    snapshots.save(session, "sales_summary", params, frame, before_end)
+    session.commit()
+    early = get(client, headers, "management.demo", "/reports/sales_summary",
+                period="last month", dimension="store")  # fmt: skip
+    assert early.json()["source"] == "live"
 
 
 def _answer(client, headers, username="management.demo", report="sales_summary", **params):  # type: ignore[no-untyped-def]
