@@ -12,22 +12,27 @@ Place names built from surnames (Wan Chai, Kwun Tong) are left to the scrubber's
 
 from __future__ import annotations
 
+from typing import Any
+
 import regex as re
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
 
 from crm_backend.privacy.recognizers.common_words import COMMON_CAPITALISED_WORDS
+from crm_backend.privacy.recognizers.places import DISTRICTS, names_pattern
 
 SURNAMES = (
     "Au", "Chan", "Chang", "Cheng", "Cheuk", "Cheung", "Chiu", "Choi", "Chong", "Chow", "Chu",
     "Chui", "Chung", "Fok", "Fong", "Fu", "Fung", "Ha", "Hau", "Ho", "Hon", "Hsu", "Hui", "Hung",
     "Ip", "Kam", "Kan", "Keung", "Ko", "Kong", "Kwan", "Kwok", "Kwong", "Lai", "Lam", "Lau",
-    "Law", "Lee", "Leung", "Li", "Liu", "Lo", "Lui", "Lum", "Luk", "Lung", "Ma", "Mak", "Mok",
-    "Ng", "Ngai", "Pang", "Poon", "Sham", "Shek", "Shum", "Sin", "Siu", "So", "Sze", "Tai",
+    "Law", "Lee", "Leung", "Li", "Liu", "Lo", "Lui", "Lum", "Luk", "Lung", "Ma", "Mak", "Man",
+    "Mok", "Ng", "Ngai", "Pang", "Poon", "Sham", "Shek", "Shum", "Sin", "Siu", "So", "Sze", "Tai",
     "Tam", "Tang", "Tin", "To", "Tong", "Tsang", "Tse", "Tsoi", "Tsui", "Tung", "Wai", "Wan",
     "Wong", "Woo", "Wu", "Yau", "Yeung", "Yim", "Yip", "Yiu", "Yu", "Yuen", "Yung",
 )  # fmt: skip
 # Surnames that are also everyday English words cannot close a "Given Surname" pair.
-_ENGLISH_WORD_SURNAMES = frozenset({"Au", "Ha", "Ho", "Lo", "Ma", "So", "To", "Law", "Sin", "Wan"})
+_ENGLISH_WORD_SURNAMES = frozenset(
+    {"Au", "Ha", "Ho", "Lo", "Ma", "Man", "So", "To", "Law", "Sin", "Wan"}
+)
 
 # Capitalised words that are not given names: places, shop words, CRM words, months, openers.
 _NOT_A_NAME = (
@@ -46,25 +51,39 @@ _NOT_BEFORE_PLACE_WORD = (
     r"(?!\s+(?:Road|Rd|Street|St|Avenue|Ave|Lane|Path|Terrace|Drive|Building|Bldg|Mansion"
     r"|Court|Gardens?|Estate|Centre|Center|Tower|Plaza|House|Villa|Heights|Station|Market)\b)"
 )
-_SURNAME = r"(?:" + "|".join(SURNAMES) + r")\b"
+# Forms and staff notes write the surname in capitals: "CHAN Tai Man".
+_SURNAME = r"(?:" + "|".join(SURNAMES) + "|" + "|".join(s.upper() for s in SURNAMES) + r")\b"
 _PAIR_SURNAME = r"(?:" + "|".join(s for s in SURNAMES if s not in _ENGLISH_WORD_SURNAMES) + r")\b"
 _CUE = (
-    r"(?i:\b(?:mr|mrs|ms|miss|madam|mdm|dr|my\s+name\s+is|name\s+is|this\s+is|i\s+am|i'm"
-    r"|call\s+me|ask\s+for|speak\s+to|spoke\s+to|talk\s+to|talked\s+to|served\s+by))\.?\s+"
+    r"(?i:\b(?:mr|mrs|ms|miss|madam|mdm|dr|my\s+name\s+is|name(?:\s+is)?|this\s+is|i\s+am|i'm"
+    r"|call\s+me|ask(?:ed)?(?:\s+for)?|contact(?:\s+person)?\s*:|speak\s+to|spoke\s+to|talk\s+to|talked\s+to|served\s+by"
+    r"|signed\s+by|handled\s+by|approved\s+by|handed\s+(?:over\s+)?to|per|staff|colleague"
+    r"|salesperson|salesman|saleslady|technician|supervisor|manager|agent|courier|driver"
+    r"|account\s+holder|attn|cc))\.?:?\s+"
 )
+
+# "Chan Tai Man, Kelvin": an English given name after the Chinese name, as forms write it.
+_COMMA_GIVEN = rf"(?:,\s*(?!{names_pattern(DISTRICTS)}\b){_WORD}(?![\s-]*[A-Z]))?"
 
 PATTERNS = [
     Pattern(
         "HK name (surname first)",
-        rf"(?<![\w-]){_SURNAME}(?:\s+{_WORD}){{1,3}}{_NOT_BEFORE_PLACE_WORD}",
+        rf"(?=[A-Z])(?<![\w-])(?:{_WORD}\s+)?{_SURNAME}(?:\s+{_WORD}){{1,3}}{_NOT_BEFORE_PLACE_WORD}"
+        rf"{_COMMA_GIVEN}",
         0.6,
     ),
     Pattern(
         "HK name (given name first)",
-        rf"(?<![\w-]){_WORD}\s+{_PAIR_SURNAME}{_NOT_BEFORE_PLACE_WORD}",
+        rf"(?=[A-Z])(?<![\w-]){_WORD}(?:\s+{_WORD}){{0,2}}\s+{_PAIR_SURNAME}{_NOT_BEFORE_PLACE_WORD}",
         0.6,
     ),
-    Pattern("Name after a cue", rf"(?<={_CUE}){_WORD}(?:\s+{_WORD}){{0,3}}", 0.5),
+    Pattern("Name after a cue", rf"(?=[A-Z])(?<={_CUE}){_WORD}(?:\s+{_WORD}){{0,3}}", 0.5),
+    # A signature closing a message: "... about CMP-000123 - Yoyo Ho".
+    Pattern(
+        "Name signing off",
+        rf"(?=[A-Z])(?<=\s(?:-{{1,2}}|\u2013|\u2014)\s?){_WORD}(?:[\s-]+{_WORD}){{0,3}}(?=[\s.!]*$)",
+        0.5,
+    ),
 ]
 
 CONTEXT = ["name", "mr", "mrs", "ms", "miss", "call", "staff", "salesperson", "manager"]
@@ -87,3 +106,11 @@ class HkNameRecognizer(PatternRecognizer):
             supported_language=supported_language,
             global_regex_flags=re.MULTILINE,  # case matters: names are capitalised
         )
+
+    def analyze(
+        self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: Any = None
+    ) -> list[RecognizerResult]:
+        # The scrubber marks text with no capitalised word outside its allow-list.
+        if getattr(nlp_artifacts, "no_name_candidates", False):
+            return []
+        return super().analyze(text, entities, nlp_artifacts, regex_flags)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from presidio_analyzer import Pattern, PatternRecognizer
 
 # Not glued to a word, a ref's hyphen, a path or a price; not the tail of a longer number.
-_LEFT = r"(?<![\w+/$-])(?<!\d[\s.-])"
-_RIGHT = r"(?![\w/-])(?![\s.-]?\d)"
+# ASCII classes, not \w: Chinese text runs straight into numbers ("電話9123 4567").
+_LEFT = r"(?<![A-Za-z0-9_+/$-])(?<!\d[\s.-])"
+_RIGHT = r"(?![A-Za-z0-9_/-])(?![\s.-]?\d)"
 _COUNTRY_CODE = r"(?:(?:\+|00)\s?852|\(\s?\+?852\s?\)|852)[\s-]?"
 _COMPACT_DATE = r"20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
 

@@ -13,7 +13,8 @@ from presidio_analyzer import Pattern, PatternRecognizer
 PATTERNS = [
     Pattern(
         "HKID (with or without brackets)",
-        r"(?<![\w-])[A-Z]{1,2}[0-9]{6}\s?(?:\(\s?[0-9A]\s?\)|[0-9A](?![\w-]))",
+        # ASCII classes, not \w: Chinese text runs straight into the number ("身份證A123456(3)").
+        r"(?<![A-Za-z0-9_-])[A-Z]{1,2}[0-9]{6}\s?(?:\(\s?[0-9A]\s?\)|[0-9A](?![A-Za-z0-9_-]))",
         0.5,
     ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import socket
 import subprocess
@@ -233,3 +234,130 @@ def test_reentrant_use_while_building_fails_cleanly(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(scrubber_module, "_build_engines", build)
     with pytest.raises(ScrubberError, match="re-entrantly"):
         fresh.scrub("Kelvin Lee")
+
+
+# --- bad input (issue 6): never crash, stay fast, still scrub ---------------------------------
+
+CHAT_LINE = "My name is Chan Tai Man, call me on 9123 4567 about ORD-00012345. "
+
+
+def _cpu_seconds(run: Any) -> tuple[Any, float]:
+    import time
+
+    started = time.process_time()
+    result = run()
+    return result, time.process_time() - started
+
+
+@pytest.mark.parametrize("text", ["", " ", "\n", "\t\t", "\r\n", "\x00", "\ufeff"])
+def test_empty_and_blank_lines(scrubber: Scrubber, text: str) -> None:
+    assert scrubber.scrub(text) == text
+    assert scrubber.scrub_many([text, text]) == [text, text]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "cpu_limit"),
+    [
+        ("1 MB of digits", "1234567890" * 100_000, 20),
+        ("1 MB without a space", "A" * 1_000_000, 20),
+        ("all numbers and separators", "12,345.67 / 8 - 90 " * 10_000, 20),
+        ("phone-like numbers back to back", "91234567 " * 20_000, 20),
+    ],
+)
+def test_huge_lines_stay_fast(scrubber: Scrubber, name: str, text: str, cpu_limit: float) -> None:
+    scrubbed, seconds = _cpu_seconds(lambda: scrubber.scrub(text))
+    assert isinstance(scrubbed, str)
+    assert seconds < cpu_limit, f"{name}: {seconds:.1f} s"
+
+
+def test_long_chat_line_is_scrubbed_across_pieces(scrubber: Scrubber) -> None:
+    text = CHAT_LINE * 800  # 53 kB: cut into overlapping pieces for spaCy
+    assert len(text) > 10 * scrubber_module.PIECE_CHARS
+    scrubbed, seconds = _cpu_seconds(lambda: scrubber.scrub(text))
+    for value in ("Chan", "Tai Man", "9123", "4567"):
+        assert value not in scrubbed
+    assert scrubbed.count("ORD-00012345") == 800
+    assert seconds < 30
+
+
+def test_pieces_cover_the_text_and_overlap() -> None:
+    text = ("word " * 5_000) + "x" * 12_000
+    pieces = scrubber_module._pieces(text)
+    covered = set()
+    for offset, piece in pieces:
+        assert text[offset : offset + len(piece)] == piece
+        assert len(piece) <= scrubber_module.PIECE_CHARS
+        covered.update(range(offset, offset + len(piece)))
+    assert covered == set(range(len(text)))
+    for (offset, piece), (next_offset, _) in itertools.pairwise(pieces):
+        assert offset + len(piece) - next_offset >= scrubber_module.PIECE_OVERLAP - 5
+
+
+def test_binary_garbage_and_lone_surrogates(scrubber: Scrubber) -> None:
+    import random
+
+    generator = random.Random(6)
+    garbage = generator.randbytes(200_000).decode("utf-8", "surrogateescape")
+    text = garbage[:100_000] + " call me on 9123 4567 " + garbage[100_000:]
+    scrubbed, seconds = _cpu_seconds(lambda: scrubber.scrub(text))
+    assert "9123 4567" not in scrubbed and "<PHONE_NUMBER>" in scrubbed
+    assert seconds < 30
+    assert scrubber.scrub("\udcff\udc80 Kelvin Lee \ud800") == "\udcff\udc80 <PERSON> \ud800"
+    latin1 = generator.randbytes(100_000).decode("latin-1")
+    assert isinstance(scrubber.scrub(latin1), str)
+    assert scrubber_module.looks_like_text(CHAT_LINE * 10)
+    assert not scrubber_module.looks_like_text(garbage[:5_000])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "我叫陳大文，電話9123 4567，email chan@example.hk",  # noqa: RUF001
+            "我叫<PERSON>，電話<PHONE_NUMBER>，email <EMAIL_ADDRESS>",  # noqa: RUF001
+        ),
+        ("送貨地址: 九龍旺角彌敦道23號5樓A室, 唔該", "送貨地址: <ADDRESS>, 唔該"),
+        ("陳先生話 order ORD-00012345 未到", "<PERSON>先生話 order ORD-00012345 未到"),
+        ("卡號4111 1111 1111 1111", "卡號<CREDIT_CARD>"),
+        ("好嬲呀!! 部機又壞, 買咗HK$1,299", "好嬲呀!! 部機又壞, 買咗HK$1,299"),
+    ],
+)
+def test_mixed_chinese_and_english(scrubber: Scrubber, text: str, expected: str) -> None:
+    assert scrubber.scrub(text) == expected
+
+
+def test_mixed_chinese_and_english_long(scrubber: Scrubber) -> None:
+    text = "陳大文投訴電話9123 4567我叫陳大文。" * 3_000
+    scrubbed, seconds = _cpu_seconds(lambda: scrubber.scrub(text))
+    assert "9123" not in scrubbed and "我叫陳大文" not in scrubbed
+    assert seconds < 30
+
+
+def test_analyze_many_regions_match_the_replacement(scrubber: Scrubber) -> None:
+    texts = [COMPLAINT, "", "Order ORD-00012345", "Mr Chan (852) 9123 4567"]
+    for text, regions, scrubbed in zip(
+        texts, scrubber.analyze_many(texts), scrubber.scrub_many(texts), strict=True
+    ):
+        rebuilt, position = "", 0
+        for region in regions:
+            assert position <= region.start < region.end
+            rebuilt += text[position : region.start] + f"<{region.entity_type}>"
+            position = region.end
+        assert rebuilt + text[position:] == scrubbed
+
+
+def test_merge_prefers_the_longest_detection() -> None:
+    from presidio_analyzer import RecognizerResult
+
+    merged = scrubber_module.merge(
+        [
+            RecognizerResult("PERSON", 10, 20, 0.85),
+            RecognizerResult("ADDRESS", 0, 30, 0.6),
+            RecognizerResult("PHONE_NUMBER", 40, 48, 0.4),
+            RecognizerResult("PHONE_NUMBER", 40, 48, 1.0),
+        ]
+    )
+    assert merged == [
+        scrubber_module.Detection("ADDRESS", 0, 30, 0.6),
+        scrubber_module.Detection("PHONE_NUMBER", 40, 48, 1.0),
+    ]
