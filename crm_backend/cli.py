@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from crm_backend import migrate
 from crm_backend.cli_reports import forecast, reports_app
+from crm_backend.cli_scrub import scrub
 from crm_backend.cli_transactions import import_transactions
 from crm_backend.config import get_settings
 from crm_backend.db import make_engine, make_session_factory, transaction
@@ -43,6 +44,7 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(reports_app, name="reports")
 app.command("forecast")(forecast)
 app.command("import-transactions")(import_transactions)
+app.command("scrub")(scrub)
 err = Console(stderr=True)
 
 

@@ -13,6 +13,9 @@ from crm_backend.paths import PROJECT_ROOT
 from crm_backend.secret_files import load_or_create_secret
 
 _PLACEHOLDERS = {"", "changeme", "changethis", "secret", "test"}
+# RabbitMQ on the development machines; the stack passes the same values to Rasa's broker.
+DEFAULT_RABBITMQ_URL = "amqp://guest:guest@127.0.0.1:5672/"
+DEFAULT_RABBITMQ_QUEUE = "crm_transcript_events"
 
 
 class Settings(BaseSettings):
@@ -37,6 +40,11 @@ class Settings(BaseSettings):
     retention_interval_hours: int = Field(default=24, ge=0)
     # Hong Kong hour at which the backend pre-calculates the report snapshots; -1 = off.
     report_refresh_hour: int = Field(default=3, ge=-1, le=23)
+    # How Rasa's events reach the transcript ingest: "http" (Rasa's TranscriptBroker posts to
+    # /api/v1/conversations/events) or "rabbitmq" (Rasa's Pika broker; the backend consumes).
+    event_broker: Literal["http", "rabbitmq"] = "http"
+    rabbitmq_url: str = DEFAULT_RABBITMQ_URL
+    rabbitmq_queue: str = Field(default=DEFAULT_RABBITMQ_QUEUE, min_length=1, max_length=255)
 
     @model_validator(mode="after")
     def _fill_defaults_and_refuse_placeholders(self) -> Settings:

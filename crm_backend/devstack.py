@@ -2,23 +2,32 @@
 
 Used by ``make run`` (through ``crm run``), the end-to-end tests and the benchmark, so all
 three start the stack the same way.
+
+Each process's stdout and stderr reach ``var/log/<name>.log`` only through the scrubber: a
+thread per process here reads its output pipe and writes scrubbed lines (``crm scrub``'s
+streaming code), so prints and third-party output that bypass logging are scrubbed too, even
+Rasa's debug output. The three threads share this process's one scrubber (one spaCy model in
+memory rather than one per ``crm scrub`` process). ``CRM_LOG_LEVEL`` (debug, info, warning;
+default info) sets the three servers' log level.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from urllib.parse import unquote, urlsplit
 
 import httpx
 
+from crm_backend.config import DEFAULT_RABBITMQ_QUEUE, DEFAULT_RABBITMQ_URL
+from crm_backend.logged_process import LogPump, spawn_logged
 from crm_backend.paths import PROJECT_ROOT
 from crm_backend.secret_files import load_or_create_secret
 
@@ -33,6 +42,17 @@ RASA_ENV = {
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     "PYTHONWARNINGS": "ignore",
 }
+LOG_LEVELS = ("debug", "info", "warning")
+# rasa and rasa-sdk take the same level flags; no flag is their default, INFO.
+_RASA_LEVEL_FLAGS = {"debug": ["--debug"], "info": [], "warning": ["--quiet"]}
+PUMP_JOIN_SECONDS = 10.0
+
+
+def _log_level_from_env() -> str:
+    level = os.environ.get("CRM_LOG_LEVEL", "info").strip().lower()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"CRM_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+    return level
 
 
 @dataclass
@@ -44,6 +64,11 @@ class StackConfig:
     rasa_port: int = int(os.environ.get("CRM_RASA_PORT", "5005"))
     model_path: Path = MODEL_PATH
     extra_env: dict[str, str] = field(default_factory=dict)
+    log_level: str = field(default_factory=_log_level_from_env)  # debug, info or warning
+
+    def __post_init__(self) -> None:
+        if self.log_level not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
 
     @property
     def log_dir(self) -> Path:
@@ -71,12 +96,29 @@ class StackConfig:
         )
 
 
+HTTP_ENDPOINTS = "bot/endpoints.yml"
+RABBITMQ_ENDPOINTS = "bot/endpoints-rabbitmq.yml"
+
+
+def endpoints_file(env: Mapping[str, str]) -> str:
+    """Rasa's endpoints: the HTTP transcript broker, or Rasa's Pika broker feeding the
+    backend's consumer when CRM_EVENT_BROKER=rabbitmq."""
+    broker = env.get("CRM_EVENT_BROKER", "http")
+    if broker not in ("http", "rabbitmq"):
+        raise ValueError("CRM_EVENT_BROKER must be http or rabbitmq")
+    return RABBITMQ_ENDPOINTS if broker == "rabbitmq" else HTTP_ENDPOINTS
+
+
 @dataclass
 class _Process:
     name: str
     argv: list[str]
     popen: subprocess.Popen[bytes]
-    log: IO[bytes]
+    pump: LogPump
+
+    def wait_for_log(self) -> None:
+        """The pump ends when the output pipe closes (every process of the group has exited)."""
+        self.pump.join(PUMP_JOIN_SECONDS)
 
 
 class Stack:
@@ -100,22 +142,21 @@ class Stack:
         env["ACTION_ENDPOINT_URL"] = f"{self.config.actions_url}/webhook"
         env["SANIC_HOST"] = "127.0.0.1"
         env.update(self.config.extra_env)
+        if endpoints_file(env) == RABBITMQ_ENDPOINTS:
+            # Rasa's Pika broker wants host, port and credentials apart; the backend's
+            # consumer reads the URL. Rasa refuses to start with any ${...} unset.
+            amqp = urlsplit(env.setdefault("CRM_RABBITMQ_URL", DEFAULT_RABBITMQ_URL))
+            env.setdefault("CRM_RABBITMQ_QUEUE", DEFAULT_RABBITMQ_QUEUE)
+            env["CRM_RABBITMQ_HOST"] = amqp.hostname or "127.0.0.1"
+            env["CRM_RABBITMQ_PORT"] = str(amqp.port or 5672)
+            env["CRM_RABBITMQ_USERNAME"] = unquote(amqp.username or "guest")
+            env["CRM_RABBITMQ_PASSWORD"] = unquote(amqp.password or "guest")
+            env.setdefault("CRM_RABBITMQ_EXCHANGE", "rasa-exchange")
         return env
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
-        self.config.log_dir.mkdir(parents=True, exist_ok=True)
-        log = (self.config.log_dir / f"{name}.log").open("ab")
-        popen = subprocess.Popen(  # noqa: S603  (fixed argv, no shell)
-            argv,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,  # its own process group, so stop() reaches children
-            preexec_fn=_die_with_parent,
-        )
-        self._processes.append(_Process(name, argv, popen, log))
+        popen, pump = spawn_logged(name, argv, self.config.log_dir / f"{name}.log", env=env)
+        self._processes.append(_Process(name, argv, popen, pump))
 
     def start(self, timeout: float = 240.0) -> None:
         cfg = self.config
@@ -132,6 +173,8 @@ class Stack:
                     "--port",
                     str(cfg.backend_port),
                     "--no-access-log",
+                    "--log-level",
+                    cfg.log_level,
                 ],
                 env,
             )
@@ -140,11 +183,12 @@ class Stack:
                 [
                     str(APP_BIN / "python"),
                     "-m",
-                    "rasa_sdk",
+                    "crm_backend.action_server",  # rasa_sdk's main with log scrubbing
                     "--actions",
                     "actions",
                     "--port",
                     str(cfg.actions_port),
+                    *_RASA_LEVEL_FLAGS[cfg.log_level],
                 ],
                 env,
             )
@@ -163,11 +207,12 @@ class Stack:
                     "--model",
                     str(cfg.model_path),
                     "--endpoints",
-                    "bot/endpoints.yml",
+                    endpoints_file(env),
                     "--credentials",
                     "bot/credentials.yml",
                     "--cors",
                     cfg.backend_url,
+                    *_RASA_LEVEL_FLAGS[cfg.log_level],
                 ],
                 env,
             )
@@ -200,7 +245,7 @@ class Stack:
         process = self._process(name)
         _signal_group(process.popen.pid, signal.SIGTERM)
         process.popen.wait(timeout=15)
-        process.log.close()
+        process.wait_for_log()
         self._processes.remove(process)
         self._stopped[name] = process.argv
 
@@ -229,7 +274,8 @@ class Stack:
             except subprocess.TimeoutExpired:
                 _signal_group(process.popen.pid, signal.SIGKILL)
                 process.popen.wait()
-            process.log.close()
+        for process in self._processes:
+            process.wait_for_log()
         self._processes.clear()
 
     def __enter__(self) -> Stack:
@@ -238,14 +284,6 @@ class Stack:
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
-
-
-def _die_with_parent() -> None:
-    """Linux: have the child receive SIGTERM if the process that started it dies, so a killed
-    test run or launcher never leaves servers holding the ports."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

@@ -9,6 +9,7 @@ from crm_backend.api.routes import (
     auth,
     callbacks,
     complaints,
+    conversations,
     customers,
     data_exports,
     data_quality,
@@ -23,10 +24,12 @@ from crm_backend.api.routes import (
 from crm_backend.config import Settings, get_settings
 from crm_backend.db import make_engine, make_session_factory
 from crm_backend.periodic import lifespan
+from crm_backend.privacy.log_filter import install_log_scrubbing
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    install_log_scrubbing()  # uvicorn has set up its logging by now
     app = FastAPI(
         title="HK Retail CRM",
         version="0.1.0",
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         feedback,
         verifications,
         reports,
+        conversations,
     ):
         api.include_router(module.router)
     app.include_router(health.router)

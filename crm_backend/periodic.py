@@ -1,5 +1,6 @@
 """The backend's own clock: runs the complaint workflows every few minutes, the
-retention policy once a day and the report snapshots every night."""
+retention policy once a day and the report snapshots every night; with
+``CRM_EVENT_BROKER=rabbitmq`` it also runs the transcript consumer."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from crm_backend.reports.refresh import refresh_snapshots
 from crm_backend.services.chat_push import RasaChatPusher
 from crm_backend.services.followups import FollowupRunSummary, run_followups
 from crm_backend.services.retention import run_retention
+from crm_backend.services.transcript_consumer import TranscriptConsumer
 
 logger = logging.getLogger(__name__)
 RETENTION_FIRST_AFTER = 300  # seconds after start
@@ -86,6 +88,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         for seconds, job, name, first_after in jobs
         if seconds > 0
     ]
+    if settings.event_broker == "rabbitmq":
+        # Rasa's Pika broker publishes the conversation events; transcripts are fed from here.
+        consumer = TranscriptConsumer.from_settings(settings, app.state.session_factory)
+        app.state.transcript_consumer = consumer
+        tasks.append(asyncio.create_task(consumer.run()))
     try:
         yield
     finally:

@@ -17,6 +17,7 @@ from crm_backend.models.profile_change import ProfileChange
 from crm_backend.models.profile_change_request import ProfileChangeRequest
 from crm_backend.models.report_snapshot import ReportSnapshot
 from crm_backend.models.staff import Staff
+from crm_backend.models.transcript_entry import TranscriptEntry
 from crm_backend.models.verification_code import VerificationCode
 
 __all__ = [
@@ -38,5 +39,6 @@ __all__ = [
     "ProfileChangeRequest",
     "ReportSnapshot",
     "Staff",
+    "TranscriptEntry",
     "VerificationCode",
 ]

@@ -88,6 +88,10 @@ class ComplaintRead(BaseModel):
     created_at: datetime
     updated_at: datetime
     events: list[ComplaintEventRead]
+    transcript_url: str | None = Field(
+        default=None,
+        description="the redacted chat transcript, for departments that may read transcripts",
+    )
 
 
 class ComplaintSummary(BaseModel):

@@ -19,6 +19,7 @@ Resource = Literal[
     "data_requests",
     "orders",
     "profile_edit",
+    "transcripts",
 ]
 ViewLevel = Literal["full", "masked", "redacted", "none"]
 _LEVELS = {"full", "masked", "redacted", "none"}

@@ -17,6 +17,8 @@ from crm_backend.schemas.complaint import (
 from crm_backend.services.clock import format_local
 from crm_backend.services.complaint_lifecycle import OPEN
 from crm_backend.services.masking import mask_contact
+from crm_backend.services.tokens import Principal
+from crm_backend.services.transcripts import may_read_transcripts, transcript_path
 
 # "Due soon" once less than this share of a target's window is left.
 DUE_SOON_SHARE = 0.25
@@ -67,7 +69,10 @@ def last_update(complaint: Complaint) -> datetime:
     return max((event.created_at for event in complaint.events), default=complaint.created_at)
 
 
-def complaint_view(complaint: Complaint, *, level: ViewLevel, now: datetime) -> ComplaintRead:
+def complaint_view(
+    complaint: Complaint, *, level: ViewLevel, now: datetime, viewer: Principal | None = None
+) -> ComplaintRead:
+    """``viewer`` (the caller) decides whether the chat transcript is linked."""
     redacted = resolution = None
     if level == "redacted":
         from crm_backend.privacy import scrub  # loads the NLP model on first use only
@@ -118,6 +123,11 @@ def complaint_view(complaint: Complaint, *, level: ViewLevel, now: datetime) -> 
             )
             for event in complaint.events
         ],
+        transcript_url=(
+            transcript_path(complaint.conversation_id)
+            if complaint.conversation_id and may_read_transcripts(viewer)
+            else None
+        ),
     )
 
 

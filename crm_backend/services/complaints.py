@@ -163,7 +163,7 @@ def read_complaint(*, session: Session, principal: Principal, reference: str) ->
         record_id=complaint.reference,
         purpose="complaint_handling",
     )
-    return complaint_view(complaint, level=level, now=utcnow())
+    return complaint_view(complaint, level=level, now=utcnow(), viewer=principal)
 
 
 def _scoped_key(principal: Principal | None, key: str | None) -> str | None:

@@ -40,7 +40,7 @@ Reference = Annotated[str, Path(pattern=COMPLAINT_REF_PATTERN)]
 
 def _view(complaint: Complaint, principal: Principal) -> ComplaintRead:
     level: ViewLevel = "full" if principal.kind == "staff" else "customer"
-    return complaint_view(complaint, level=level, now=utcnow())
+    return complaint_view(complaint, level=level, now=utcnow(), viewer=principal)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

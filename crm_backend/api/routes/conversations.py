@@ -1,0 +1,49 @@
+"""Chat transcripts: the event broker's ingest (service token) and the staff read."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path
+
+from crm_backend.api.deps import CurrentPrincipal, SessionDep, SettingsDep
+from crm_backend.errors import NotAuthenticated
+from crm_backend.schemas.transcript import IngestResult, TranscriptBatch, TranscriptRead
+from crm_backend.services.transcripts import event_key_secret, ingest_events, read_transcript
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+
+def require_service_token(
+    settings: SettingsDep,
+    x_service_token: Annotated[str | None, Header(description="The Rasa side's token")] = None,
+) -> None:
+    if not x_service_token or not hmac.compare_digest(
+        x_service_token.encode(), settings.service_token.encode()
+    ):
+        raise NotAuthenticated("the service token is required")
+
+
+@router.post("/events", dependencies=[Depends(require_service_token)])
+def ingest(body: TranscriptBatch, session: SessionDep, settings: SettingsDep) -> IngestResult:
+    """Rasa's event broker delivers tracker events here in batches. Text and slot values are
+    scrubbed before they are stored, metadata is dropped, and a batch delivered again is
+    stored once."""
+    result = ingest_events(
+        session=session, events=body.events, secret=event_key_secret(settings.signing_key)
+    )
+    session.commit()
+    return result
+
+
+@router.get("/{sender_id}/transcript")
+def get_transcript(
+    sender_id: Annotated[str, Path(min_length=1, max_length=128)],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> TranscriptRead:
+    """The redacted transcript of one chat (customer service and compliance only)."""
+    transcript = read_transcript(session=session, principal=principal, sender_id=sender_id)
+    session.commit()  # the audit entry
+    return transcript

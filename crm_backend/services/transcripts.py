@@ -1,0 +1,314 @@
+"""The durable record of a chat: Rasa tracker events in, redacted transcript entries out.
+
+What an entry keeps (everything else in a Rasa event is dropped):
+
+- ``user``: the scrubbed text and the intent name (no entities, no ranking, no metadata);
+- ``bot``: the scrubbed text and the response name (``utter_...``, the one metadata key read);
+- ``slot``: the slot name and its value as JSON with every string scrubbed, or the name only
+  (``value_withheld``) for slots that hold personal values, one-time codes or tokens:
+  ``WITHHELD_SLOTS`` and any slot whose name matches ``WITHHELD_SLOT_PATTERN``;
+- ``action`` (but not the ever-repeated ``action_listen``), ``active_loop``:
+  the name; ``session_started`` and ``restart``: the type and time only.
+
+Other event types are acknowledged and skipped. Message metadata (where the user's token
+travels) is never stored, nor is Rasa's ``session_started_metadata`` slot (a copy of it);
+anything shaped like a JWT left in free text, and the signature of a signed link, becomes
+``<TOKEN>``.
+
+A sender id is stored as given: Rasa's channels make it a random id (the socket.io session),
+and complaints link to it as their ``conversation_id``.
+
+Replays are harmless: each event gets ``event_key``, an HMAC-SHA256 (keyed from the signing
+key, so the key cannot be used to test guesses of the personal text it covers) of its sender,
+type, timestamp and content, unique in the table; a batch delivered twice stores once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm_backend.errors import NotFound, PermissionDenied
+from crm_backend.models import Complaint, TranscriptEntry
+from crm_backend.schemas.transcript import (
+    IngestResult,
+    RasaEvent,
+    TranscriptEntryRead,
+    TranscriptRead,
+)
+from crm_backend.services.access import staff_view_level
+from crm_backend.services.audit import record_access
+from crm_backend.services.tokens import Principal
+
+KEPT_TYPES = frozenset(
+    {"user", "bot", "slot", "action", "active_loop", "session_started", "restart"}
+)
+SKIPPED_ACTIONS = frozenset({"action_listen"})
+# Slots whose values are personal data, one-time codes, tokens or handles to them (domain.yml).
+WITHHELD_SLOTS = frozenset(
+    {
+        "contact", "identity_contact", "marketing_contact", "profile_value", "profile_change",
+        "verification_code", "verification_id", "verified_token", "complaint_token",
+        "followup_token",
+        # Rasa's own: the message metadata that opened the session (the user's token).
+        "session_started_metadata",
+    }
+)  # fmt: skip
+# ... and any future slot named like one.
+WITHHELD_SLOT_PATTERN = re.compile(
+    r"token|metadata|contact|code|secret|password|email|phone|address|hkid|card|name$",
+    re.IGNORECASE,
+)
+MAX_TEXT = 10_000  # longer messages are cut (at a space) before scrubbing
+MAX_ENTRIES = 2_000  # served per transcript
+_JWT = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
+# The secret part of a signed link (report downloads shown in the staff chat).
+_LINK_SECRET = re.compile(r"(?i)\b(signature|token)=[^&\s\"'<>]+")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+TOKEN_PLACEHOLDER = "<TOKEN>"  # noqa: S105  (a placeholder, not a secret)
+READ_PURPOSE = {"customer_service": "complaint_handling", "compliance": "compliance_review"}
+
+
+def event_key_secret(signing_key: str) -> bytes:
+    """The HMAC key for event keys, derived so it is never the signing key itself."""
+    return hmac.new(signing_key.encode(), b"transcript-event-key", hashlib.sha256).digest()
+
+
+def slot_withheld(name: str) -> bool:
+    return name in WITHHELD_SLOTS or bool(WITHHELD_SLOT_PATTERN.search(name))
+
+
+def event_key(secret: bytes, event: RasaEvent) -> str:
+    intent = event.parse_data.intent.name if event.parse_data and event.parse_data.intent else None
+    payload = json.dumps(
+        [event.sender_id, event.event, repr(float(event.timestamp)), event.name, event.text,
+         event.value, intent],
+        sort_keys=True, default=str,  # ASCII: any text, even a lone surrogate, encodes
+    )  # fmt: skip
+    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def storable(text: str) -> str:
+    """``text`` as every database stores it: lone surrogates and NUL (binary garbage typed or
+    pasted into the chat) become U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def _cut(text: str) -> str:
+    if len(text) <= MAX_TEXT:
+        return text
+    head = text[:MAX_TEXT]
+    space = head.rfind(" ", MAX_TEXT // 2)
+    return head[:space] if space > 0 else head
+
+
+class _Texts:
+    """Collects the strings of a batch so the scrubber sees them in one ``scrub_many``."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, text: str) -> int:
+        text = _LINK_SECRET.sub(rf"\1={TOKEN_PLACEHOLDER}", _cut(storable(text)))
+        self.items.append(_JWT.sub(TOKEN_PLACEHOLDER, text))
+        return len(self.items) - 1
+
+    def scrubbed(self) -> list[str]:
+        if not self.items:
+            return []
+        from crm_backend.privacy import get_scrubber  # loads the NLP model on first use only
+
+        return get_scrubber().scrub_many(self.items)
+
+
+# A slot value with each string replaced by the index of its text in _Texts.
+@dataclass
+class _Slot:
+    template: Any
+
+
+def _collect(value: Any, texts: _Texts) -> Any:
+    if isinstance(value, str):
+        return _Slot(texts.add(value))
+    if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 100_000:
+        return _Slot(texts.add(str(value)))  # long numbers may be phone or card numbers
+    if isinstance(value, list):
+        return [_collect(item, texts) for item in value]
+    if isinstance(value, dict):
+        return {storable(str(key)): _collect(item, texts) for key, item in value.items()}
+    return value
+
+
+def _fill(template: Any, scrubbed: Sequence[str]) -> Any:
+    if isinstance(template, _Slot):
+        return scrubbed[template.template]
+    if isinstance(template, list):
+        return [_fill(item, scrubbed) for item in template]
+    if isinstance(template, dict):
+        return {key: _fill(item, scrubbed) for key, item in template.items()}
+    return template
+
+
+def _kept(event: RasaEvent) -> bool:
+    if event.event not in KEPT_TYPES:
+        return False
+    return not (event.event == "action" and event.name in SKIPPED_ACTIONS)
+
+
+def _entry_name(event: RasaEvent) -> str | None:
+    if event.event == "user":
+        intent = event.parse_data.intent if event.parse_data else None
+        return intent.name if intent else None
+    if event.event == "bot":
+        response = (event.metadata or {}).get("utter_action")
+        return storable(response)[:128] if isinstance(response, str) else None
+    if event.event in ("action", "slot", "active_loop"):
+        return event.name
+    return None
+
+
+def build_rows(events: Iterable[RasaEvent], *, secret: bytes) -> list[dict[str, Any]]:
+    """The rows to store for ``events``: kept types only, one per event key, scrubbed."""
+    texts = _Texts()
+    pending: list[tuple[dict[str, Any], Any, Any]] = []
+    seen: set[str] = set()
+    for event in events:
+        if not _kept(event):
+            continue
+        key = event_key(secret, event)
+        if key in seen:
+            continue
+        seen.add(key)
+        row: dict[str, Any] = {
+            "event_key": key,
+            "sender_id": event.sender_id,
+            "event_type": event.event,
+            "occurred_at": datetime.fromtimestamp(event.timestamp, UTC),
+            "name": _entry_name(event),
+            "value_withheld": False,
+        }
+        text = texts.add(event.text) if event.event in ("user", "bot") and event.text else None
+        value = None
+        if event.event == "slot":
+            if event.name and slot_withheld(event.name):
+                row["value_withheld"] = True
+            else:
+                value = _collect(event.value, texts)
+        pending.append((row, text, value))
+    scrubbed = texts.scrubbed()
+    now = datetime.now(UTC)
+    rows = []
+    for row, text, value in pending:
+        row["text"] = scrubbed[text] if text is not None else None
+        slot_value = row["event_type"] == "slot" and not row["value_withheld"]
+        # A slot reset is stored as JSON null; other events have no value (SQL NULL).
+        row["value"] = (
+            json.dumps(_fill(value, scrubbed), ensure_ascii=False) if slot_value else None
+        )
+        row["received_at"] = now
+        rows.append(row)
+    return rows
+
+
+def ingest_events(*, session: Session, events: Sequence[RasaEvent], secret: bytes) -> IngestResult:
+    """Store the transcript entries of ``events``; events already stored are left alone.
+    The caller commits."""
+    rows = build_rows(events, secret=secret)
+    kept = sum(1 for event in events if _kept(event))
+    stored = 0
+    if rows:
+        dialect = session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        statement = (
+            insert(TranscriptEntry)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["event_key"])
+            .returning(TranscriptEntry.id)
+        )
+        stored = len(session.execute(statement).all())
+    return IngestResult(
+        received=len(events), stored=stored, duplicates=kept - stored, skipped=len(events) - kept
+    )
+
+
+def _record_id(sender_id: str) -> str:
+    """The audit log's record id (64 characters at most)."""
+    if len(sender_id) <= 64:
+        return sender_id
+    return "sha256:" + hashlib.sha256(sender_id.encode()).hexdigest()[:57]
+
+
+def may_read_transcripts(principal: Principal | None) -> bool:
+    if principal is None or principal.kind != "staff":
+        return False
+    try:
+        staff_view_level(principal, "transcripts")
+    except PermissionDenied:
+        return False
+    return True
+
+
+def transcript_path(sender_id: str) -> str:
+    return f"/api/v1/conversations/{quote(sender_id, safe='')}/transcript"
+
+
+def _entry(row: TranscriptEntry) -> TranscriptEntryRead:
+    return TranscriptEntryRead(
+        event_type=row.event_type,
+        occurred_at=row.occurred_at,
+        name=row.name,
+        text=row.text,
+        value=json.loads(row.value) if row.value is not None else None,
+        value_withheld=row.value_withheld,
+    )
+
+
+def read_transcript(*, session: Session, principal: Principal, sender_id: str) -> TranscriptRead:
+    """The redacted transcript of one conversation, for departments allowed to read it;
+    the read is audited. The caller commits (the audit entry)."""
+    staff_view_level(principal, "transcripts")
+    total = session.scalar(
+        select(func.count())
+        .select_from(TranscriptEntry)
+        .where(TranscriptEntry.sender_id == sender_id)
+    )
+    if not total:
+        raise NotFound("transcript not found")
+    rows = session.scalars(
+        select(TranscriptEntry)
+        .where(TranscriptEntry.sender_id == sender_id)
+        .order_by(TranscriptEntry.occurred_at, TranscriptEntry.id)
+        .limit(MAX_ENTRIES)
+    ).all()
+    complaints = session.scalars(
+        select(Complaint.reference)
+        .where(Complaint.conversation_id == sender_id)
+        .order_by(Complaint.id)
+    ).all()
+    assert principal.department is not None
+    record_access(
+        session=session,
+        principal=principal,
+        action="read",
+        record_type="transcript",
+        record_id=_record_id(sender_id),
+        purpose=READ_PURPOSE.get(principal.department.value, "transcript_review"),
+    )
+    return TranscriptRead(
+        sender_id=sender_id,
+        complaints=list(complaints),
+        total=total,
+        truncated=total > len(rows),
+        entries=[_entry(row) for row in rows],
+    )
