@@ -18,7 +18,7 @@ from crm_backend.services.clock import format_local
 from crm_backend.services.complaint_lifecycle import OPEN
 from crm_backend.services.masking import mask_contact
 from crm_backend.services.tokens import Principal
-from crm_backend.services.transcripts import may_read_transcripts, transcript_path
+from crm_backend.services.transcript_reading import may_read_transcripts, transcript_path
 
 # "Due soon" once less than this share of a target's window is left.
 DUE_SOON_SHARE = 0.25

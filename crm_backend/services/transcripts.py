@@ -3,6 +3,8 @@
 What an entry keeps (everything else in a Rasa event is dropped):
 
 - ``user``: the scrubbed text and the intent name (no entities, no ranking, no metadata);
+  the answer to a form's question for a withheld slot (a new name, a contact, a code) is
+  withheld whole, as ``<ANSWER WITHHELD>``;
 - ``bot``: the scrubbed text and the response name (``utter_...``, the one metadata key read);
 - ``slot``: the slot name and its value as JSON with every string scrubbed, or the name only
   (``value_withheld``) for slots that hold personal values, one-time codes or tokens:
@@ -29,27 +31,20 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from crm_backend.errors import NotFound, PermissionDenied
-from crm_backend.models import Complaint, TranscriptEntry
+from crm_backend.models import TranscriptEntry
 from crm_backend.schemas.transcript import (
     IngestResult,
     RasaEvent,
-    TranscriptEntryRead,
-    TranscriptRead,
 )
-from crm_backend.services.access import staff_view_level
-from crm_backend.services.audit import record_access
-from crm_backend.services.tokens import Principal
 
 KEPT_TYPES = frozenset(
     {"user", "bot", "slot", "action", "active_loop", "session_started", "restart"}
@@ -71,13 +66,14 @@ WITHHELD_SLOT_PATTERN = re.compile(
     re.IGNORECASE,
 )
 MAX_TEXT = 10_000  # longer messages are cut (at a space) before scrubbing
-MAX_ENTRIES = 2_000  # served per transcript
 _JWT = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
 # The secret part of a signed link (report downloads shown in the staff chat).
 _LINK_SECRET = re.compile(r"(?i)\b(signature|token)=[^&\s\"'<>]+")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 TOKEN_PLACEHOLDER = "<TOKEN>"  # noqa: S105  (a placeholder, not a secret)
-READ_PURPOSE = {"customer_service": "complaint_handling", "compliance": "compliance_review"}
+# The user's answer when the form had asked for a withheld slot (see _Questions).
+WITHHELD_ANSWER = "<ANSWER WITHHELD>"
+REQUESTED_SLOT = "requested_slot"
 
 
 def event_key_secret(signing_key: str) -> bytes:
@@ -178,12 +174,43 @@ def _entry_name(event: RasaEvent) -> str | None:
     return None
 
 
-def build_rows(events: Iterable[RasaEvent], *, secret: bytes) -> list[dict[str, Any]]:
+class _Questions:
+    """Which slot each conversation's form is asking for as the events go by (Rasa's
+    ``requested_slot``), so that the answer to a question for a personal value (a new name,
+    an address, a contact, a one-time code) is withheld whole: the scrubber cannot know that
+    a bare "Quillon Vexbridge" is a name. ``asked_before`` tells what was being asked when
+    the batch starts (an earlier batch's events are already stored)."""
+
+    def __init__(self, asked_before: Callable[[str], str | None]) -> None:
+        self._asking: dict[str, str | None] = {}
+        self._asked_before = asked_before
+
+    def see(self, event: RasaEvent) -> None:
+        if event.event == "slot" and event.name == REQUESTED_SLOT:
+            self._asking[event.sender_id] = event.value if isinstance(event.value, str) else None
+
+    def personal_answer(self, event: RasaEvent) -> bool:
+        if event.event != "user":
+            return False
+        if event.sender_id not in self._asking:
+            self._asking[event.sender_id] = self._asked_before(event.sender_id)
+        slot = self._asking[event.sender_id]
+        return slot is not None and slot_withheld(slot)
+
+
+def build_rows(
+    events: Iterable[RasaEvent],
+    *,
+    secret: bytes,
+    asked_before: Callable[[str], str | None] = lambda _sender_id: None,
+) -> list[dict[str, Any]]:
     """The rows to store for ``events``: kept types only, one per event key, scrubbed."""
     texts = _Texts()
+    questions = _Questions(asked_before)
     pending: list[tuple[dict[str, Any], Any, Any]] = []
     seen: set[str] = set()
     for event in events:
+        questions.see(event)
         if not _kept(event):
             continue
         key = event_key(secret, event)
@@ -199,6 +226,8 @@ def build_rows(events: Iterable[RasaEvent], *, secret: bytes) -> list[dict[str, 
             "value_withheld": False,
         }
         text = texts.add(event.text) if event.event in ("user", "bot") and event.text else None
+        if text is not None and questions.personal_answer(event):
+            row["text"], text = WITHHELD_ANSWER, None
         value = None
         if event.event == "slot":
             if event.name and slot_withheld(event.name):
@@ -210,7 +239,10 @@ def build_rows(events: Iterable[RasaEvent], *, secret: bytes) -> list[dict[str, 
     now = datetime.now(UTC)
     rows = []
     for row, text, value in pending:
-        row["text"] = scrubbed[text] if text is not None else None
+        if text is not None:
+            row["text"] = scrubbed[text]
+        else:
+            row.setdefault("text", None)
         slot_value = row["event_type"] == "slot" and not row["value_withheld"]
         # A slot reset is stored as JSON null; other events have no value (SQL NULL).
         row["value"] = (
@@ -224,7 +256,9 @@ def build_rows(events: Iterable[RasaEvent], *, secret: bytes) -> list[dict[str, 
 def ingest_events(*, session: Session, events: Sequence[RasaEvent], secret: bytes) -> IngestResult:
     """Store the transcript entries of ``events``; events already stored are left alone.
     The caller commits."""
-    rows = build_rows(events, secret=secret)
+    rows = build_rows(
+        events, secret=secret, asked_before=lambda sender: _asked_before(session, sender)
+    )
     kept = sum(1 for event in events if _kept(event))
     stored = 0
     if rows:
@@ -242,73 +276,17 @@ def ingest_events(*, session: Session, events: Sequence[RasaEvent], secret: byte
     )
 
 
-def _record_id(sender_id: str) -> str:
-    """The audit log's record id (64 characters at most)."""
-    if len(sender_id) <= 64:
-        return sender_id
-    return "sha256:" + hashlib.sha256(sender_id.encode()).hexdigest()[:57]
-
-
-def may_read_transcripts(principal: Principal | None) -> bool:
-    if principal is None or principal.kind != "staff":
-        return False
-    try:
-        staff_view_level(principal, "transcripts")
-    except PermissionDenied:
-        return False
-    return True
-
-
-def transcript_path(sender_id: str) -> str:
-    return f"/api/v1/conversations/{quote(sender_id, safe='')}/transcript"
-
-
-def _entry(row: TranscriptEntry) -> TranscriptEntryRead:
-    return TranscriptEntryRead(
-        event_type=row.event_type,
-        occurred_at=row.occurred_at,
-        name=row.name,
-        text=row.text,
-        value=json.loads(row.value) if row.value is not None else None,
-        value_withheld=row.value_withheld,
+def _asked_before(session: Session, sender_id: str) -> str | None:
+    """The slot the conversation's form was asking for at its last stored event."""
+    stored = session.scalar(
+        select(TranscriptEntry.value)
+        .where(
+            TranscriptEntry.sender_id == sender_id,
+            TranscriptEntry.event_type == "slot",
+            TranscriptEntry.name == REQUESTED_SLOT,
+        )
+        .order_by(TranscriptEntry.occurred_at.desc(), TranscriptEntry.id.desc())
+        .limit(1)
     )
-
-
-def read_transcript(*, session: Session, principal: Principal, sender_id: str) -> TranscriptRead:
-    """The redacted transcript of one conversation, for departments allowed to read it;
-    the read is audited. The caller commits (the audit entry)."""
-    staff_view_level(principal, "transcripts")
-    total = session.scalar(
-        select(func.count())
-        .select_from(TranscriptEntry)
-        .where(TranscriptEntry.sender_id == sender_id)
-    )
-    if not total:
-        raise NotFound("transcript not found")
-    rows = session.scalars(
-        select(TranscriptEntry)
-        .where(TranscriptEntry.sender_id == sender_id)
-        .order_by(TranscriptEntry.occurred_at, TranscriptEntry.id)
-        .limit(MAX_ENTRIES)
-    ).all()
-    complaints = session.scalars(
-        select(Complaint.reference)
-        .where(Complaint.conversation_id == sender_id)
-        .order_by(Complaint.id)
-    ).all()
-    assert principal.department is not None
-    record_access(
-        session=session,
-        principal=principal,
-        action="read",
-        record_type="transcript",
-        record_id=_record_id(sender_id),
-        purpose=READ_PURPOSE.get(principal.department.value, "transcript_review"),
-    )
-    return TranscriptRead(
-        sender_id=sender_id,
-        complaints=list(complaints),
-        total=total,
-        truncated=total > len(rows),
-        entries=[_entry(row) for row in rows],
-    )
+    value = json.loads(stored) if stored else None
+    return value if isinstance(value, str) else None

@@ -154,6 +154,32 @@ def test_a_replayed_batch_is_stored_once(client, headers, session):
     assert len(_rows(session, sender)) == 12
 
 
+def test_the_answer_to_a_question_for_a_personal_value_is_withheld_whole(client, headers, session):
+    """A bare new name is nothing the scrubber can recognise: what the form asked for
+    decides, also when the question and the answer arrive in different batches."""
+    sender, t = _sender(), time.time()
+    bare_name = "Quillon Vexbridge"  # made up; not a name the scrubber knows
+
+    def slot(at: float, name: str, value: object) -> dict:
+        return {"sender_id": sender, "event": "slot", "timestamp": t + at, "name": name,
+                "value": value}  # fmt: skip
+
+    def user(at: float, text: str) -> dict:
+        return {"sender_id": sender, "event": "user", "timestamp": t + at, "text": text,
+                "parse_data": {"intent": {"name": "inform", "confidence": 0.9}}}  # fmt: skip
+
+    asked = [slot(1, "requested_slot", "profile_field"), user(2, "my name"),
+             slot(3, "requested_slot", "profile_value")]  # fmt: skip
+    assert _post(client, headers, asked).status_code == 200
+    answered = [user(4, bare_name), slot(5, "requested_slot", "profile_consent"),
+                user(6, "yes please"), slot(7, "requested_slot", None),
+                user(8, "thanks, bye")]  # fmt: skip
+    assert _post(client, headers, answered).status_code == 200
+    users = [r.text for r in _rows(session, sender) if r.event_type == "user"]
+    assert users == ["my name", "<ANSWER WITHHELD>", "yes please", "thanks, bye"]
+    assert "Vexbridge" not in _stored_text(_rows(session, sender))
+
+
 def test_long_and_odd_text_is_cut_and_scrubbed(client, headers, session):
     sender = _sender()
     long_text = ("words " * 3000) + f" mail {EMAIL}"  # the e-mail lies past the cut

@@ -8,7 +8,9 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -115,24 +117,40 @@ class RunningStack:
         return make_session_factory(self.engine)()
 
 
-@pytest.fixture(scope="session")
-def running_stack(database, tmp_path_factory) -> Iterator[RunningStack]:
+@contextmanager
+def _started_stack(database_url: str, var_dir: Path, **config: Any) -> Iterator[RunningStack]:
+    """The three processes on ``database_url`` with their own ``var_dir`` and free ports;
+    ``config`` sets further StackConfig fields (``log_level="debug"``)."""
     assert MODEL_PATH.exists(), "train the Rasa model first (make train)"
-    var_dir = tmp_path_factory.mktemp(f"stack-{database.kind}")
-    config = StackConfig(
+    stack_config = StackConfig(
         var_dir=var_dir,
-        database_url=database.url,
+        database_url=database_url,
         backend_port=free_port(),
         actions_port=free_port(),
         rasa_port=free_port(),
         # The tests run the workflows themselves (crm followups run --as-of).
         extra_env={"CRM_RASA_TOKEN": uuid.uuid4().hex, "CRM_FOLLOWUP_INTERVAL_SECONDS": "0"},
+        **config,
     )
-    stack = Stack(config)
+    stack = Stack(stack_config)
     stack.start()
-    engine = make_engine(database.url)
+    engine = make_engine(database_url)
     try:
-        yield RunningStack(stack, config, database.url, engine)
+        yield RunningStack(stack, stack_config, database_url, engine)
     finally:
         engine.dispose()
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def start_stack() -> Any:
+    """For a module that needs a stack of its own (its own database or log level):
+    ``with start_stack(url, var_dir, log_level="debug") as running: ...``."""
+    return _started_stack
+
+
+@pytest.fixture(scope="session")
+def running_stack(database, tmp_path_factory) -> Iterator[RunningStack]:
+    var_dir = tmp_path_factory.mktemp(f"stack-{database.kind}")
+    with _started_stack(database.url, var_dir) as running:
+        yield running

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Depends, Header, Path
 from crm_backend.api.deps import CurrentPrincipal, SessionDep, SettingsDep
 from crm_backend.errors import NotAuthenticated
 from crm_backend.schemas.transcript import IngestResult, TranscriptBatch, TranscriptRead
-from crm_backend.services.transcripts import event_key_secret, ingest_events, read_transcript
+from crm_backend.services.transcript_reading import read_transcript
+from crm_backend.services.transcripts import event_key_secret, ingest_events
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 

@@ -30,4 +30,6 @@ BRANDS = (
     "Harman Kardon", "Yamaha", "Denon", "Nintendo", "PlayStation", "Xbox", "Garmin", "Fitbit",
     "Casio", "Seiko", "Whirlpool", "Miele", "Smeg", "Rasonic", "German Pool", "Imarflex",
     "Cuckoo", "Coway", "Blueair", "Sharp Plasmacluster", "Lock & Lock", "Zwilling", "WMF",
+    # The software whose names start our own log lines ("Uvicorn running on ...").
+    "Uvicorn", "Sanic", "Rasa", "FastAPI", "SQLAlchemy", "Alembic", "Presidio", "spaCy",
 )  # fmt: skip
