@@ -33,7 +33,16 @@ $(UV):
 	$(UV) pip sync --quiet --python .venv-rasa/bin/python --require-hashes bot/requirements.lock
 	@touch $@
 
-setup: .venv/.installed .venv-rasa/.installed
+# Front-end dependency of /chat and /staff (socket.io-client 4.x: Socket.IO protocol 5, what
+# Rasa 3.6's python-socketio 5.x speaks), from the npm lock file into the static folder.
+WEB := crm_backend/web
+WEB_VENDOR := $(WEB)/vendor/socket.io.esm.min.js
+$(WEB_VENDOR): $(WEB)/package.json $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(WEB)/vendor
+	cp $(WEB)/node_modules/socket.io-client/dist/socket.io.esm.min.js $@
+
+setup: .venv/.installed .venv-rasa/.installed $(WEB_VENDOR)
 
 # Regenerate the lock files after changing pyproject.toml or bot/requirements.in.
 lock: | $(UV)
@@ -57,7 +66,8 @@ test-rasa:
 	$(RASA_ENV) $(RASA) test core --stories tests/stories --model models/crm.tar.gz \
 	  --fail-on-prediction-errors --out var/rasa-results
 
-test-e2e:
+test-e2e: $(WEB_VENDOR)
+	scripts/ensure_chromium.sh
 	scripts/pytest.sh -m e2e tests/e2e
 
 bench: setup train

@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     # Rasa's HTTP API, for pushing follow-ups into live conversations.
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
+    # Rasa as the browser reaches it (the /chat and /staff pages' socket.io); empty = rasa_url.
+    rasa_public_url: str = ""
     # How often the backend runs the complaint workflows by itself; 0 turns it off.
     followup_interval_seconds: int = Field(default=60, ge=0)
     # How often the backend applies the retention policy by itself; 0 turns it off.

@@ -332,6 +332,8 @@ def _banner(config: StackConfig, staff_file: Path) -> str:
     lines = [
         "",
         "HK Retail CRM is running. Ctrl-C stops everything.",
+        f"  customer chat   {config.backend_url}/chat   (a demo shop page; demo sign-in button)",
+        f"  staff console   {config.backend_url}/staff",
         f"  backend API     {config.backend_url}/api/v1   (OpenAPI: {config.backend_url}/docs)",
         f"  health          {config.backend_url}/healthz",
         f"  Rasa REST       {config.rasa_url}/webhooks/rest/webhook",
@@ -339,7 +341,7 @@ def _banner(config: StackConfig, staff_file: Path) -> str:
         f"  action server   {config.actions_url}/health",
         f"  logs            {config.log_dir}/",
         "",
-        "Demo staff sign-ins (POST /api/v1/auth/staff/login):",
+        "Demo staff sign-ins (on /staff, or POST /api/v1/auth/staff/login):",
     ]
     if staff_file.exists():
         for row in json.loads(staff_file.read_text(encoding="utf-8")):

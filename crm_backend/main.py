@@ -20,6 +20,7 @@ from crm_backend.api.routes import (
     orders,
     reports,
     verifications,
+    web,
 )
 from crm_backend.config import Settings, get_settings
 from crm_backend.db import make_engine, make_session_factory
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversations,
     ):
         api.include_router(module.router)
+    web.install(app, settings, api)  # /chat, /staff, /static, security headers
     app.include_router(health.router)
     app.include_router(api)
     return app
