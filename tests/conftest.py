@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,9 +10,9 @@ from pathlib import Path
 
 import log_guard
 import pytest
+from databases import empty_database
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_backend import migrate
@@ -24,7 +23,6 @@ from crm_backend.main import create_app
 from crm_backend.models.enums import Department, StaffRole
 from crm_backend.services.tokens import Principal, issue_token
 
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SEED_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 # The demo accounts' roles, as the seed creates them.
 DEMO_ROLES = {username: StaffRole(role) for username, _dept, role, _name in DEMO_STAFF}
@@ -35,22 +33,6 @@ class SeededDatabase:
     url: str
     kind: str
     demo_staff: dict[str, tuple[str, str]]  # username -> (department, password)
-
-
-def _create_postgres_database() -> tuple[str, str]:
-    name = f"crm_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def _drop_postgres_database(name: str) -> None:
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def _migrate_and_seed(url: str, kind: str, **sizes: int) -> SeededDatabase:
@@ -82,18 +64,9 @@ def _seeded_database(
 ) -> Iterator[SeededDatabase]:
     """A database for a session or a module; before it goes, the log records of the run so
     far are checked for the personal values it holds (tests/log_guard.py)."""
-    if kind == "sqlite":
-        path = tmp_path_factory.mktemp("sqlite") / "crm.sqlite3"
-        url = f"sqlite:///{path}"
-        yield _migrate_and_seed(url, "sqlite", **sizes)
+    with empty_database(kind, tmp_path_factory.mktemp(kind)) as url:
+        yield _migrate_and_seed(url, kind, **sizes)
         _assert_no_personal_data_logged(url)
-        return
-    name, url = _create_postgres_database()
-    try:
-        yield _migrate_and_seed(url, "postgres", **sizes)
-        _assert_no_personal_data_logged(url)
-    finally:
-        _drop_postgres_database(name)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

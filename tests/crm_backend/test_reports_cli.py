@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from databases import empty_database
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from crm_backend import migrate
@@ -23,7 +23,6 @@ from crm_backend.models import AuditLogEntry, ReportSnapshot
 from crm_backend.reports.catalogue import REPORTS
 from crm_backend.reports.periods import hk_today
 
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SEED_NOW = datetime(2026, 11, 1, tzinfo=UTC)
 FORECAST_KEYS = {
     "bgnbd": {"r", "alpha", "a", "b"},
@@ -44,23 +43,9 @@ def _seed(url: str) -> None:
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A migrated, seeded database per backend for this module; PostgreSQL never skips."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('reports_cli') / 'crm.sqlite3'}"
+    with empty_database(request.param, tmp_path_factory.mktemp("reports_cli")) as url:
         _seed(url)
         yield url
-        return
-    name = f"crm_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        _seed(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import io
 import itertools
 import json
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,7 +15,8 @@ from pathlib import Path
 
 import log_guard
 import pytest
-from sqlalchemy import Engine, create_engine, delete, func, insert, select, text
+from databases import empty_database
+from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
@@ -34,7 +34,6 @@ from crm_backend.services.transaction_import import (
     import_file,
 )
 
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 1, 4, 0, tzinfo=UTC)  # 12:00 on 1 Nov 2026 in Hong Kong
 HEADER = "customer_ref,date,amount,order_ref,quantity,channel,store"
 INJECTION = "1'; DROP TABLE customer;--"
@@ -44,25 +43,9 @@ REF_RULE = "customer_ref must be 1-16 letters, digits, '.', '_' or '-'"
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A migrated, empty database per backend for this module; PostgreSQL never skips."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('import') / 'crm.sqlite3'}"
+    with empty_database(request.param, tmp_path_factory.mktemp("import")) as url:
         migrate.upgrade(url)
         yield url
-        return
-    # As tests/conftest.py does it; importing its helpers would find whichever conftest
-    # module (tests/actions has one too) pytest loaded last.
-    name = f"crm_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 import regex as re
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import Pattern, RecognizerResult
 
+from crm_backend.privacy.recognizers.base import ModulePatternRecognizer
 from crm_backend.privacy.recognizers.places import DISTRICTS, names_pattern
 
 _REGION = r"(?:hong\s+kong|kowloon|kln|new\s+territories|hk|hksar)\b|n\.\s?t\.?(?!\w)"
@@ -102,23 +103,13 @@ def is_address(text: str) -> bool:
     return len(_PART_RE.findall(text)) >= 2
 
 
-class HkAddressRecognizer(PatternRecognizer):
+class HkAddressRecognizer(ModulePatternRecognizer):
     """Hong Kong street addresses, reported as ``ADDRESS``."""
 
-    def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str = "ADDRESS",
-    ) -> None:
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns or PATTERNS,
-            context=context or CONTEXT,
-            supported_language=supported_language,
-            global_regex_flags=_FLAGS,
-        )
+    ENTITY = "ADDRESS"
+    DEFAULT_PATTERNS = PATTERNS
+    DEFAULT_CONTEXT = CONTEXT
+    REGEX_FLAGS = _FLAGS
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: Any = None

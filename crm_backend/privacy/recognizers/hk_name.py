@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 import regex as re
-from presidio_analyzer import Pattern, PatternRecognizer, RecognizerResult
+from presidio_analyzer import Pattern, RecognizerResult
 
+from crm_backend.privacy.recognizers.base import ModulePatternRecognizer
 from crm_backend.privacy.recognizers.common_words import COMMON_CAPITALISED_WORDS
 from crm_backend.privacy.recognizers.places import DISTRICTS, names_pattern
 
@@ -89,23 +90,13 @@ PATTERNS = [
 CONTEXT = ["name", "mr", "mrs", "ms", "miss", "call", "staff", "salesperson", "manager"]
 
 
-class HkNameRecognizer(PatternRecognizer):
+class HkNameRecognizer(ModulePatternRecognizer):
     """Hong Kong personal names by pattern, reported as ``PERSON``."""
 
-    def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str = "PERSON",
-    ) -> None:
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns or PATTERNS,
-            context=context or CONTEXT,
-            supported_language=supported_language,
-            global_regex_flags=re.MULTILINE,  # case matters: names are capitalised
-        )
+    ENTITY = "PERSON"
+    DEFAULT_PATTERNS = PATTERNS
+    DEFAULT_CONTEXT = CONTEXT
+    REGEX_FLAGS = re.MULTILINE  # case matters: names are capitalised
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: Any = None, regex_flags: Any = None

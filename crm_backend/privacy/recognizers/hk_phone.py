@@ -9,7 +9,9 @@ word nearby ("call me on 20261003").
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from crm_backend.privacy.recognizers.base import ModulePatternRecognizer
 
 # Not glued to a word, a ref's hyphen, a path or a price; not the tail of a longer number.
 # ASCII classes, not \w: Chinese text runs straight into numbers ("電話9123 4567").
@@ -49,19 +51,9 @@ CONTEXT = [
 ]
 
 
-class HkPhoneRecognizer(PatternRecognizer):
+class HkPhoneRecognizer(ModulePatternRecognizer):
     """Hong Kong local and +852 numbers, reported as ``PHONE_NUMBER``."""
 
-    def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str = "PHONE_NUMBER",
-    ) -> None:
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns or PATTERNS,
-            context=context or CONTEXT,
-            supported_language=supported_language,
-        )
+    ENTITY = "PHONE_NUMBER"
+    DEFAULT_PATTERNS = PATTERNS
+    DEFAULT_CONTEXT = CONTEXT

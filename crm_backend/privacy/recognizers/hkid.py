@@ -8,7 +8,9 @@ digit is wrong is not reported.
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from crm_backend.privacy.recognizers.base import ModulePatternRecognizer
 
 PATTERNS = [
     Pattern(
@@ -53,22 +55,12 @@ def is_valid_hkid(value: str) -> bool:
     return hkid_check_digit(compact[:-1]) == compact[-1]
 
 
-class HkidRecognizer(PatternRecognizer):
+class HkidRecognizer(ModulePatternRecognizer):
     """HKID numbers with a valid check digit, reported as ``HKID``."""
 
-    def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str = "HKID",
-    ) -> None:
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns or PATTERNS,
-            context=context or CONTEXT,
-            supported_language=supported_language,
-        )
+    ENTITY = "HKID"
+    DEFAULT_PATTERNS = PATTERNS
+    DEFAULT_CONTEXT = CONTEXT
 
     def validate_result(self, pattern_text: str) -> bool:
         return is_valid_hkid(pattern_text)

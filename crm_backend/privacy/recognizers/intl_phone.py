@@ -9,7 +9,9 @@ Hong Kong's own +852 numbers are ``hk_phone.py``'s.
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from crm_backend.privacy.recognizers.base import ModulePatternRecognizer
 
 PATTERNS = [
     Pattern(
@@ -25,22 +27,12 @@ MIN_DIGITS = 9
 MAX_DIGITS = 15
 
 
-class IntlPhoneRecognizer(PatternRecognizer):
+class IntlPhoneRecognizer(ModulePatternRecognizer):
     """``+country code`` numbers outside Hong Kong, reported as ``PHONE_NUMBER``."""
 
-    def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str = "PHONE_NUMBER",
-    ) -> None:
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns or PATTERNS,
-            context=context or CONTEXT,
-            supported_language=supported_language,
-        )
+    ENTITY = "PHONE_NUMBER"
+    DEFAULT_PATTERNS = PATTERNS
+    DEFAULT_CONTEXT = CONTEXT
 
     def validate_result(self, pattern_text: str) -> bool:
         return MIN_DIGITS <= sum(char.isdigit() for char in pattern_text) <= MAX_DIGITS

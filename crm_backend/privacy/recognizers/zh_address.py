@@ -7,7 +7,9 @@ The region and district are whatever characters precede the street name on the s
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from crm_backend.privacy.recognizers.base import ModulePatternRecognizer
 
 _HAN = r"[\u4e00-\u9fff]"
 _NUMBER = r"[0-9]{1,4}(?:\s?[-至]\s?[0-9]{1,4})?"
@@ -22,19 +24,9 @@ PATTERNS = [Pattern("Chinese street address", rf"{_STREET}{_REST}", 0.6)]
 CONTEXT = ["地址", "送貨", "住"]
 
 
-class ZhAddressRecognizer(PatternRecognizer):
+class ZhAddressRecognizer(ModulePatternRecognizer):
     """Chinese-script Hong Kong addresses, reported as ``ADDRESS``."""
 
-    def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str = "ADDRESS",
-    ) -> None:
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns or PATTERNS,
-            context=context or CONTEXT,
-            supported_language=supported_language,
-        )
+    ENTITY = "ADDRESS"
+    DEFAULT_PATTERNS = PATTERNS
+    DEFAULT_CONTEXT = CONTEXT

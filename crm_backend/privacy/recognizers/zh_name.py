@@ -9,7 +9,9 @@ given names it cannot be told from other words.
 
 from __future__ import annotations
 
-from presidio_analyzer import Pattern, PatternRecognizer
+from presidio_analyzer import Pattern
+
+from crm_backend.privacy.recognizers.base import ModulePatternRecognizer
 
 # The commonest Hong Kong surnames (about nine people in ten).
 SURNAMES = (
@@ -29,19 +31,9 @@ PATTERNS = [
 CONTEXT = ["姓名", "名字", "叫", "先生", "小姐"]
 
 
-class ZhNameRecognizer(PatternRecognizer):
+class ZhNameRecognizer(ModulePatternRecognizer):
     """Chinese-script names after a cue, reported as ``PERSON``."""
 
-    def __init__(
-        self,
-        patterns: list[Pattern] | None = None,
-        context: list[str] | None = None,
-        supported_language: str = "en",
-        supported_entity: str = "PERSON",
-    ) -> None:
-        super().__init__(
-            supported_entity=supported_entity,
-            patterns=patterns or PATTERNS,
-            context=context or CONTEXT,
-            supported_language=supported_language,
-        )
+    ENTITY = "PERSON"
+    DEFAULT_PATTERNS = PATTERNS
+    DEFAULT_CONTEXT = CONTEXT

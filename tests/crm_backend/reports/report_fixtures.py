@@ -4,14 +4,13 @@ times, the staff principals and small row builders. All personal data here is ma
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from databases import empty_database
 from sqlalchemy.orm import Session
 
 from crm_backend import migrate
@@ -25,7 +24,6 @@ from crm_backend.models.enums import (
 from crm_backend.reports.runner import ReportResult, run_report
 from crm_backend.services.tokens import Principal
 
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HK = timedelta(hours=8)  # Hong Kong is UTC+8 all year
 # 12:00 on Sunday 15 Nov 2026 in Hong Kong: "last month" is October 2026.
 NOW = datetime(2026, 11, 15, 4, 0, tzinfo=UTC)
@@ -39,23 +37,9 @@ COMPLIANCE = Principal(
 
 def migrated_database(kind: str, tmp_dir: Path) -> Iterator[str]:
     """A migrated, empty database; PostgreSQL gets a uniquely named one, dropped after."""
-    if kind == "sqlite":
-        url = f"sqlite:///{tmp_dir / 'crm.sqlite3'}"
+    with empty_database(kind, tmp_dir) as url:
         migrate.upgrade(url)
         yield url
-        return
-    name = f"crm_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def hk(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
