@@ -9,8 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -18,8 +17,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+from sales_figures import hkd, sales_in_year
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from actions.staff_reports import PERIOD_CHOICES, ActionStaffReport
 from crm_backend.reports.catalogue import REPORTS
@@ -42,29 +41,6 @@ MANAGEMENT_REPORTS = SALES_REPORTS | {
     "data_quality",
     "consent_summary",
 }
-
-
-def hkd(amount: Decimal) -> str:
-    return f"HKD {amount:,.2f}"
-
-
-def sales_in_year(session: Session, year: int) -> tuple[Decimal, int]:
-    """Total and count of the orders that are sales (not cancelled or returned) placed in
-    ``year``, Hong Kong time: the SQL picks the sales, the year is cut here."""
-    rows = session.execute(
-        text(
-            'SELECT ordered_at, total_amount FROM "order" '
-            "WHERE status NOT IN ('cancelled', 'returned')"
-        )
-    ).all()
-    total, count = Decimal("0.00"), 0
-    for ordered_at, amount in rows:
-        at = datetime.fromisoformat(ordered_at) if isinstance(ordered_at, str) else ordered_at
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite keeps UTC without an offset
-        if at.astimezone(HONG_KONG).year == year:
-            total += Decimal(str(amount))
-            count += 1
-    return total, count
 
 
 @pytest.fixture

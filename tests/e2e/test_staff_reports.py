@@ -5,14 +5,13 @@ sales staff member is refused the audit log without seeing any of it."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import func, select, text
+from sales_figures import sales_in_year
+from sqlalchemy import func, select
 
 from crm_backend.models import AuditLogEntry
 
@@ -32,26 +31,6 @@ def _sign_in(stack, database, username: str) -> str:
     assert answer.status_code == 200, answer.text
     token: str = answer.json()["access_token"]
     return token
-
-
-def _sales_in_year(stack, year: int) -> tuple[Decimal, int]:
-    """Orders that are sales (not cancelled or returned), placed in ``year`` Hong Kong time:
-    plain SQL on the stack's database, the year cut here."""
-    with stack.session() as session:
-        rows = session.execute(
-            text(
-                'SELECT ordered_at, total_amount FROM "order" '
-                "WHERE status NOT IN ('cancelled', 'returned')"
-            )
-        ).all()
-    total, count = Decimal("0.00"), 0
-    for ordered_at, amount in rows:
-        at = datetime.fromisoformat(ordered_at) if isinstance(ordered_at, str) else ordered_at
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        if at.astimezone(HONG_KONG).year == year:
-            total += Decimal(str(amount))
-            count += 1
-    return total, count
 
 
 def _joined(replies: list[dict[str, Any]]) -> str:
@@ -78,7 +57,8 @@ def _downloads(stack, kind: str) -> int:
 
 
 def test_management_asks_in_chat_and_gets_the_right_numbers(running_stack, database):
-    total, orders = _sales_in_year(running_stack, 2025)
+    with running_stack.session() as session:
+        total, orders = sales_in_year(session, 2025)
     assert orders > 0
     chat = running_stack.conversation(token=_sign_in(running_stack, database, "management.demo"))
 
