@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     rasa_token: str = ""
     # Rasa as the browser reaches it (the /chat and /staff pages' socket.io); empty = rasa_url.
     rasa_public_url: str = ""
+    # The demo page's "sign in as a demo customer": hands out a customer token to anyone, so
+    # it is off unless asked for (the dev stack of `make run` and the tests turn it on) and
+    # never on in production.
+    demo_sign_in: bool = False
     # How often the backend runs the complaint workflows by itself; 0 turns it off.
     followup_interval_seconds: int = Field(default=60, ge=0)
     # How often the backend applies the retention policy by itself; 0 turns it off.
@@ -61,6 +65,8 @@ class Settings(BaseSettings):
             elif self.environment == "production" and value.lower() in _PLACEHOLDERS:
                 raise ValueError(f"CRM_{name.upper()} is a placeholder; set a real secret")
         if self.environment == "production":
+            if self.demo_sign_in:
+                raise ValueError("CRM_DEMO_SIGN_IN must be off in production")
             for name in ("signing_key", "service_token"):
                 if len(getattr(self, name)) < 32:
                     raise ValueError(f"CRM_{name.upper()} must be at least 32 characters")

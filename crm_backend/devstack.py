@@ -138,6 +138,8 @@ class Stack:
         env["CRM_BACKEND_URL"] = self.config.backend_url
         # Links sent to customers point at this backend unless a public address is set.
         env.setdefault("CRM_PUBLIC_URL", self.config.backend_url)
+        # The demo page's customer sign-in: this stack is the development one.
+        env.setdefault("CRM_DEMO_SIGN_IN", "true")
         env["CRM_RASA_URL"] = self.config.rasa_url
         env["ACTION_ENDPOINT_URL"] = f"{self.config.actions_url}/webhook"
         env["SANIC_HOST"] = "127.0.0.1"

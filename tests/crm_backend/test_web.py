@@ -105,7 +105,7 @@ def test_api_keeps_its_headers_without_the_page_policy(client):
     assert "content-security-policy" not in response.headers  # /docs loads its own UI
 
 
-def test_page_config_names_rasa_and_hides_the_demo_sign_in_outside_development(client, settings):
+def test_page_config_names_rasa_and_hides_the_demo_sign_in_unless_turned_on(client, settings):
     body = client.get("/api/v1/web/config").json()
     assert body == {
         "rasa_url": settings.rasa_url.rstrip("/"),
@@ -114,8 +114,13 @@ def test_page_config_names_rasa_and_hides_the_demo_sign_in_outside_development(c
     }
 
 
-def test_demo_sign_in_is_not_there_outside_development(client):
+def test_demo_sign_in_is_not_there_unless_turned_on(client):
     assert client.post("/api/v1/auth/demo/customer").status_code == 404
+
+
+def test_production_refuses_the_demo_sign_in(settings):
+    with pytest.raises(ValueError, match="CRM_DEMO_SIGN_IN must be off in production"):
+        Settings(**{**settings.model_dump(), "environment": "production", "demo_sign_in": True})
 
 
 def test_the_public_rasa_address_wins_in_the_policy(settings):
@@ -126,7 +131,7 @@ def test_the_public_rasa_address_wins_in_the_policy(settings):
 
 @pytest.fixture
 def development(settings: Settings) -> Iterator[tuple[TestClient, Settings]]:
-    dev_settings = settings.model_copy(update={"environment": "development"})
+    dev_settings = settings.model_copy(update={"demo_sign_in": True})
     application = create_app(dev_settings)
     try:
         with TestClient(application) as test_client:

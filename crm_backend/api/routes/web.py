@@ -89,16 +89,17 @@ def staff_page() -> FileResponse:
 def web_config(settings: SettingsDep) -> WebConfig:
     """What the pages need to reach Rasa; read by the page, never inlined into it."""
     return WebConfig(
-        rasa_url=rasa_public_url(settings), demo_sign_in=settings.environment == "development"
+        rasa_url=rasa_public_url(settings), demo_sign_in=settings.demo_sign_in
     )
 
 
 @demo_router.post(
-    "/customer", responses={404: {"description": "Not in development, or no demo customer"}}
+    "/customer", responses={404: {"description": "Demo sign-in off, or no demo customer"}}
 )
 def demo_customer_token(session: SessionDep, settings: SettingsDep) -> DemoCustomerToken:
-    """A customer token for the demo page's "sign in as a demo customer" (development only)."""
-    if settings.environment != "development":
+    """A customer token for the demo page's "sign in as a demo customer" (only with
+    CRM_DEMO_SIGN_IN on: the dev stack of `make run` and the tests)."""
+    if not settings.demo_sign_in:
         raise HTTPException(status_code=404, detail="Not Found")
     customer = demo_customer(session=session)
     if customer is None:
