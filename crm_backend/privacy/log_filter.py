@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from crm_backend.privacy.scrubber import get_scrubber
+from crm_backend.privacy.secrets_in_text import redact_secrets
 
 WITHHELD = "[log message withheld: scrubber failed]"
 WITHHELD_REENTRANT = "[log message withheld: logged while scrubbing]"
@@ -83,10 +84,12 @@ def _cut_point(text: str, low: int, high: int) -> int:
 
 
 def scrub_texts(texts: Sequence[str]) -> list[str]:
-    """``scrub_many`` for texts of any length: long ones go in pieces, all in one batch."""
+    """``scrub_many`` for texts of any length (long ones go in pieces, all in one batch), with
+    tokens and link secrets replaced too."""
     pieces: list[str] = []
     counts: list[int] = []
     for text in texts:
+        text = redact_secrets(text)
         parts = split_long(text) if len(text) > CHUNK_CHARS else [text]
         pieces.extend(parts)
         counts.append(len(parts))

@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm_backend.models import TranscriptEntry
+from crm_backend.privacy.secrets_in_text import redact_secrets
 from crm_backend.schemas.transcript import (
     IngestResult,
     RasaEvent,
@@ -66,11 +67,7 @@ WITHHELD_SLOT_PATTERN = re.compile(
     re.IGNORECASE,
 )
 MAX_TEXT = 10_000  # longer messages are cut (at a space) before scrubbing
-_JWT = re.compile(r"[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-# The secret part of a signed link (report downloads shown in the staff chat).
-_LINK_SECRET = re.compile(r"(?i)\b(signature|token)=[^&\s\"'<>]+")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-TOKEN_PLACEHOLDER = "<TOKEN>"  # noqa: S105  (a placeholder, not a secret)
 # The user's answer when the form had asked for a withheld slot (see _Questions).
 WITHHELD_ANSWER = "<ANSWER WITHHELD>"
 REQUESTED_SLOT = "requested_slot"
@@ -116,8 +113,7 @@ class _Texts:
         self.items: list[str] = []
 
     def add(self, text: str) -> int:
-        text = _LINK_SECRET.sub(rf"\1={TOKEN_PLACEHOLDER}", _cut(storable(text)))
-        self.items.append(_JWT.sub(TOKEN_PLACEHOLDER, text))
+        self.items.append(redact_secrets(_cut(storable(text))))
         return len(self.items) - 1
 
     def scrubbed(self) -> list[str]:
