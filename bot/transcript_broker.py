@@ -18,7 +18,8 @@ batches join it so they arrive in order. A file is deleted only after the backen
 it, so a crash between the two resends it, and the ingest's event key stores it once. The
 spool is bounded (``spool_max_mb``, ``spool_max_files``): past the bound the oldest files are
 dropped, and every drop is logged as a warning with counts (never contents). A batch the
-backend rejects as malformed (400/413/422) cannot succeed later and is dropped the same way.
+backend rejects as malformed (400/413/422) cannot succeed later and is dropped the same way;
+a 400 or 422 batch is halved until the bad events are alone, so only they are lost.
 
 What is sent and spooled is already trimmed: message metadata (where the user's token
 travels) is dropped except the response name, ``parse_data`` keeps the intent name only. The
@@ -251,7 +252,7 @@ class TranscriptBroker(EventBroker):
             self._retry_at = 0.0
             return True
         if status and status < 500 and status not in RETRYABLE:
-            if status == 422 and len(events) > 1:
+            if status in (400, 422) and len(events) > 1:
                 # Halve until the malformed events are alone: only those are dropped.
                 middle = len(events) // 2
                 return await self._deliver(events[:middle]) and await self._deliver(events[middle:])

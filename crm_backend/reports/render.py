@@ -143,13 +143,19 @@ def to_xlsx(frame: ReportFrame, *, title: str, as_of: datetime) -> bytes:
     return buffer.getvalue()
 
 
+def _plain_text(text: str) -> str:
+    """Matplotlib reads text between two "$" as a formula: a store named "Shop $5 off $10"
+    (imported names are free text) would be drawn wrong or fail to draw."""
+    return text.replace("$", r"\$")
+
+
 def chart_png(frame: ReportFrame) -> bytes | None:
     chart = frame.chart
     if chart is None or frame.data.empty:
         return None
     kinds = {c.key: c for c in frame.columns}
     rows = frame.data if chart.kind == "line" else frame.data.head(CHART_ROWS)
-    labels = [display(v, kinds[chart.x].kind) for v in rows[chart.x]]
+    labels = [_plain_text(display(v, kinds[chart.x].kind)) for v in rows[chart.x]]
     figure = Figure(figsize=(8, 4.5), dpi=100)
     axes = figure.subplots()
     for series in chart.series:
@@ -176,7 +182,7 @@ def chart_png(frame: ReportFrame) -> bytes | None:
         step = math.ceil(len(labels) / 12)
         axes.set_xticks(range(0, len(labels), step), labels[::step])
     axes.tick_params(axis="x", labelrotation=30 if chart.kind != "barh" else 0, labelsize=8)
-    axes.set_title(chart.title)
+    axes.set_title(_plain_text(chart.title))
     axes.grid(axis="x" if chart.kind == "barh" else "y", alpha=0.3)
     figure.tight_layout()
     buffer = io.BytesIO()

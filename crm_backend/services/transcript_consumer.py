@@ -35,7 +35,8 @@ RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0)
 def parse_event(body: bytes) -> RasaEvent | None:
     try:
         return RasaEvent.model_validate(json.loads(body))
-    except (ValueError, ValidationError, TypeError):  # ValidationError text holds the input
+    # ValidationError text holds the input; RecursionError: JSON nested thousands deep.
+    except (ValueError, ValidationError, TypeError, RecursionError):
         return None
 
 

@@ -71,6 +71,8 @@ _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # The user's answer when the form had asked for a withheld slot (see _Questions).
 WITHHELD_ANSWER = "<ANSWER WITHHELD>"
 REQUESTED_SLOT = "requested_slot"
+MAX_SLOT_DEPTH = 20
+WITHHELD_VALUE = "<WITHHELD>"
 
 
 def event_key_secret(signing_key: str) -> bytes:
@@ -130,15 +132,19 @@ class _Slot:
     template: Any
 
 
-def _collect(value: Any, texts: _Texts) -> Any:
+def _collect(value: Any, texts: _Texts, depth: int = 0) -> Any:
+    if depth > MAX_SLOT_DEPTH:  # no slot of ours nests this deep: keep only that it was there
+        return WITHHELD_VALUE
     if isinstance(value, str):
         return _Slot(texts.add(value))
     if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 100_000:
         return _Slot(texts.add(str(value)))  # long numbers may be phone or card numbers
     if isinstance(value, list):
-        return [_collect(item, texts) for item in value]
+        return [_collect(item, texts, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {storable(str(key)): _collect(item, texts) for key, item in value.items()}
+        return {
+            storable(str(key)): _collect(item, texts, depth + 1) for key, item in value.items()
+        }
     return value
 
 

@@ -342,3 +342,25 @@ def test_the_complaint_view_links_its_transcript_for_departments_that_may_read_i
         assert view.json()["transcript_url"] == expected, username
     transcript = client.get(link, headers=headers.staff("cs.demo")).json()
     assert transcript["complaints"] == [reference]
+
+
+@pytest.mark.parametrize("depth", [900, 5000])
+def test_a_slot_value_nested_absurdly_deep_neither_breaks_nor_blocks_the_ingest(
+    client, headers, session, depth
+):
+    sender, t = _sender(), time.time()
+    event = {"sender_id": sender, "event": "slot", "timestamp": t, "name": "x", "value": None}
+    # json.dumps itself refuses such depth, so the value is spliced into the text.
+    deep = "[" * depth + '"deep"' + "]" * depth
+    body = '{"events": [' + json.dumps(event).replace("null", deep) + "]}"
+    response = client.post(
+        f"{API}/events", content=body,
+        headers={**headers.service(), "Content-Type": "application/json"},
+    )  # fmt: skip
+    # 400: the body is not JSON Python will read (too deep); the broker then drops only this
+    # event (it halves a refused batch until the bad event is alone).
+    assert response.status_code in (200, 400, 422)
+    # The next batch of the same conversation goes in as usual.
+    ok = [{"sender_id": sender, "event": "user", "timestamp": t + 1, "text": "hello"}]
+    assert _post(client, headers, ok).status_code == 200
+    assert [r.text for r in _rows(session, sender) if r.event_type == "user"] == ["hello"]

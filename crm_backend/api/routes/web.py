@@ -88,9 +88,7 @@ def staff_page() -> FileResponse:
 @router.get("/api/v1/web/config")
 def web_config(settings: SettingsDep) -> WebConfig:
     """What the pages need to reach Rasa; read by the page, never inlined into it."""
-    return WebConfig(
-        rasa_url=rasa_public_url(settings), demo_sign_in=settings.demo_sign_in
-    )
+    return WebConfig(rasa_url=rasa_public_url(settings), demo_sign_in=settings.demo_sign_in)
 
 
 @demo_router.post(
