@@ -62,6 +62,7 @@ _COMPACT = re.compile(r"(\d{4})(\d\d)(\d\d)", re.ASCII)
 _DAY_FIRST = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})", re.ASCII)
 _REF_RULE = "must be 1-16 letters, digits, '.', '_' or '-'"
 _CENT = Decimal("0.01")
+_MAX_WHOLE_DIGITS = len(str(int(MAX_AMOUNT)))
 
 
 class ImportFileError(ValueError):
@@ -404,6 +405,8 @@ def _amount(text: str) -> Decimal:
         raise _Bad("amount", "amount must not be negative")
     if cents and len(cents) > 2:
         raise _Bad("amount", "amount must have at most 2 decimal places")
+    if len(whole.lstrip("0")) > _MAX_WHOLE_DIGITS:  # before Decimal meets a 30-digit number
+        raise _Bad("amount", f"amount must be at most {MAX_AMOUNT}")
     amount = Decimal(f"{whole}.{cents or '0'}").quantize(_CENT)
     if amount > MAX_AMOUNT:
         raise _Bad("amount", f"amount must be at most {MAX_AMOUNT}")
