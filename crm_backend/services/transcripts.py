@@ -142,9 +142,7 @@ def _collect(value: Any, texts: _Texts, depth: int = 0) -> Any:
     if isinstance(value, list):
         return [_collect(item, texts, depth + 1) for item in value]
     if isinstance(value, dict):
-        return {
-            storable(str(key)): _collect(item, texts, depth + 1) for key, item in value.items()
-        }
+        return {storable(str(key)): _collect(item, texts, depth + 1) for key, item in value.items()}
     return value
 
 
