@@ -80,6 +80,15 @@ def bulk_frame(session: Session, query: Query, columns: Sequence[str]) -> pd.Dat
     return pd.DataFrame.from_records(rows, columns=list(columns))
 
 
+def sales_total(session: Session, period: Period) -> int:
+    """The sales of ``period`` in cents, summed by the database (a comparison figure needs
+    no rows)."""
+    query = select(func.coalesce(func.sum(cents(Order.total_amount)), 0)).where(
+        Order.status.not_in(NOT_SALES)
+    )
+    return int(session.connection().scalar(within(query, Order.ordered_at, period)) or 0)
+
+
 def sales(session: Session, period: Period | None) -> pd.DataFrame:
     """One row per order that counts as a sale: customer_id, at (HK time), cents, channel,
     store."""

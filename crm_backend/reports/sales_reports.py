@@ -52,10 +52,9 @@ def sales_summary(ctx: ReportContext) -> ReportFrame:
     dimension = ctx.params.dimension or SALES_DIMENSIONS[0]
     assert period is not None
     rows = data.sales(ctx.session, period)
-    previous = data.sales(ctx.session, period.previous())
     table = sales_by(rows, dimension)
     total, orders = int(rows["cents"].sum()), len(rows)
-    previous_total = int(previous["cents"].sum())
+    previous_total = data.sales_total(ctx.session, period.previous())
     first = (
         f"Sales in {period.label}: {money(total)} from {plural(orders, 'order')}"
         + (f" (average {money(total / orders)})" if orders else "")
