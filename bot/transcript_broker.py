@@ -22,7 +22,8 @@ backend rejects as malformed (400/413/422) cannot succeed later and is dropped t
 a 400 or 422 batch is halved until the bad events are alone, so only they are lost.
 
 What is sent and spooled is already trimmed: message metadata (where the user's token
-travels) is dropped except the response name, ``parse_data`` keeps the intent name only. The
+travels) is dropped except the response name, ``parse_data`` keeps the intent name only, and
+the values of the slots ``crm_backend/data/transcript_policy.json`` withholds are dropped. The
 spool still holds raw chat text until delivery: its directory is owner-only (700, files 600)
 and a file is gone once delivered.
 """
@@ -54,16 +55,28 @@ MAX_BATCH = 500  # the ingest's limit
 # never leaves the Rasa process.
 KEPT_FIELDS = ("sender_id", "event", "timestamp", "text", "name", "value")
 KEPT_METADATA = ("utter_action",)
-# Slots whose value never leaves Rasa (the backend withholds them too): Rasa's copy of the
-# session's metadata, and tokens.
-SECRET_SLOT = re.compile(r"token|metadata", re.IGNORECASE)
+# Slots whose value never leaves Rasa, not even into the spool: the policy the backend's
+# ingest applies too (personal values, codes, tokens, Rasa's copy of the session metadata).
+_POLICY = json.loads(
+    (
+        Path(__file__).resolve().parents[1] / "crm_backend" / "data" / "transcript_policy.json"
+    ).read_text(encoding="utf-8")
+)
+WITHHELD_SLOTS = frozenset(_POLICY["withheld_slots"])
+WITHHELD_SLOT_PATTERN = re.compile(_POLICY["withheld_slot_pattern"], re.IGNORECASE)
+
+
+def slot_withheld(name: Text) -> bool:
+    return name in WITHHELD_SLOTS or bool(WITHHELD_SLOT_PATTERN.search(name))
+
+
 RETRYABLE = {401, 403, 404, 408, 409, 425, 429}  # and every 5xx
 
 
 def trim_event(event: Dict[Text, Any]) -> Dict[Text, Any]:
     """The part of a Rasa event the transcript needs; never the metadata's token."""
     trimmed = {key: event[key] for key in KEPT_FIELDS if key in event}
-    if event.get("event") == "slot" and SECRET_SLOT.search(str(event.get("name"))):
+    if event.get("event") == "slot" and slot_withheld(str(event.get("name"))):
         trimmed.pop("value", None)
     parse_data = event.get("parse_data")
     if isinstance(parse_data, dict) and isinstance(parse_data.get("intent"), dict):

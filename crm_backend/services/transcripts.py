@@ -8,7 +8,7 @@ What an entry keeps (everything else in a Rasa event is dropped):
 - ``bot``: the scrubbed text and the response name (``utter_...``, the one metadata key read);
 - ``slot``: the slot name and its value as JSON with every string scrubbed, or the name only
   (``value_withheld``) for slots that hold personal values, one-time codes or tokens:
-  ``WITHHELD_SLOTS`` and any slot whose name matches ``WITHHELD_SLOT_PATTERN``;
+  the slots named in ``data/transcript_policy.json`` and any whose name matches its pattern;
 - ``action`` (but not the ever-repeated ``action_listen``), ``active_loop``:
   the name; ``session_started`` and ``restart``: the type and time only.
 
@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm_backend.models import TranscriptEntry
+from crm_backend.paths import DATA_DIR
 from crm_backend.privacy.secrets_in_text import redact_secrets
 from crm_backend.schemas.transcript import (
     IngestResult,
@@ -51,21 +52,10 @@ KEPT_TYPES = frozenset(
     {"user", "bot", "slot", "action", "active_loop", "session_started", "restart"}
 )
 SKIPPED_ACTIONS = frozenset({"action_listen"})
-# Slots whose values are personal data, one-time codes, tokens or handles to them (domain.yml).
-WITHHELD_SLOTS = frozenset(
-    {
-        "contact", "identity_contact", "marketing_contact", "profile_value", "profile_change",
-        "verification_code", "verification_id", "verified_token", "complaint_token",
-        "followup_token",
-        # Rasa's own: the message metadata that opened the session (the user's token).
-        "session_started_metadata",
-    }
-)  # fmt: skip
-# ... and any future slot named like one.
-WITHHELD_SLOT_PATTERN = re.compile(
-    r"token|metadata|contact|code|secret|password|email|phone|address|hkid|card|name$",
-    re.IGNORECASE,
-)
+# Slots stored by name only, shared with the Rasa-side broker (it drops them before sending).
+_POLICY = json.loads((DATA_DIR / "transcript_policy.json").read_text(encoding="utf-8"))
+WITHHELD_SLOTS = frozenset(_POLICY["withheld_slots"])
+WITHHELD_SLOT_PATTERN = re.compile(_POLICY["withheld_slot_pattern"], re.IGNORECASE)
 MAX_TEXT = 10_000  # longer messages are cut (at a space) before scrubbing
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # The user's answer when the form had asked for a withheld slot (see _Questions).
