@@ -34,7 +34,6 @@ import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import Engine, create_engine, delete, func, insert, select, text, update
+from bench_databases import postgres_database
+from sqlalchemy import Engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from crm_backend import migrate
@@ -329,16 +329,8 @@ def database(url: str | None, tmp: Path) -> Iterator[str]:
         return
     if parsed.get_backend_name() != "postgresql":
         raise SystemExit(f"unsupported database: {parsed.get_backend_name()}")
-    name = f"crm_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database(url) as fresh:
+        yield fresh
 
 
 def machine_facts() -> str:

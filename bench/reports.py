@@ -35,9 +35,7 @@ import shutil
 import statistics
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -48,8 +46,8 @@ import duckdb
 import pandas as pd
 import sqlalchemy
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from bench_databases import postgres_database
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from crm_backend import migrate
@@ -196,21 +194,6 @@ def cached_sqlite(args: argparse.Namespace) -> tuple[Path, dict[str, Any]]:
     meta = {"now": today.isoformat(), "seed_seconds": round(seconds, 1)}
     meta_path.write_text(json.dumps(meta))
     return path, {**meta, "cached": False}
-
-
-@contextmanager
-def postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"crm_bench_reports_{uuid.uuid4().hex[:12]}"
-    parsed = make_url(admin_url)
-    admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield parsed.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def fingerprint(url: str) -> tuple[int, int, int, float]:
@@ -560,7 +543,7 @@ def main() -> None:
             bench_backend(b, now, args.repeats)
             backends.append(b)
         if "postgres" in wanted:
-            with postgres_database(args.postgres_url) as pg_url:
+            with postgres_database(args.postgres_url, "crm_bench_reports") as pg_url:
                 seconds = seed_into(pg_url, args, seeded_now)
                 got = fingerprint(pg_url)
                 same = "same rows as SQLite" if got == expected else f"DIFFERS: {got} vs {expected}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import queue
 import socket
+import subprocess
 import threading
 import time
 import uuid
@@ -19,7 +22,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from crm_backend.db import make_engine, make_session_factory
-from crm_backend.devstack import MODEL_PATH, Stack, StackConfig
+from crm_backend.devstack import APP_BIN, MODEL_PATH, Stack, StackConfig
 
 
 def free_port() -> int:
@@ -115,6 +118,24 @@ class RunningStack:
     def session(self) -> Session:
         """A session on the stack's database, to check what the conversation stored."""
         return make_session_factory(self.engine)()
+
+    def run_followups(self, as_of: str) -> dict[str, Any]:
+        """``crm followups run --as-of`` against this stack (pushing into its Rasa); the
+        command's JSON summary."""
+        env = {
+            **os.environ,
+            "CRM_DATABASE_URL": self.database_url,
+            "CRM_VAR_DIR": str(self.config.var_dir),
+            "CRM_RASA_URL": self.config.rasa_url,
+            "CRM_RASA_TOKEN": self.config.rasa_token(),
+        }
+        done = subprocess.run(
+            [str(APP_BIN / "crm"), "followups", "run", "--as-of", as_of],
+            env=env, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+        return summary
 
 
 @contextmanager

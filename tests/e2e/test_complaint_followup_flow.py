@@ -5,17 +5,13 @@ escalates the complaint."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from crm_backend.config import Settings
-from crm_backend.devstack import APP_BIN
 from crm_backend.models import Complaint
 from crm_backend.models.enums import Department, StaffRole
 from crm_backend.services.tokens import Principal, issue_token
@@ -30,23 +26,6 @@ def _staff_token(stack, username: str, department: Department) -> str:
         kind="staff", subject=username, department=department, role=StaffRole.AGENT
     )
     return issue_token(settings, principal)[0]
-
-
-def _run_followups(stack, as_of: str) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "CRM_DATABASE_URL": stack.database_url,
-        "CRM_VAR_DIR": str(stack.config.var_dir),
-        "CRM_RASA_URL": stack.config.rasa_url,
-        "CRM_RASA_TOKEN": stack.config.rasa_token(),
-    }
-    done = subprocess.run(
-        [str(APP_BIN / "crm"), "followups", "run", "--as-of", as_of],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    summary: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
-    return summary
 
 
 def test_filed_resolved_followed_up_unhappy_reopened(running_stack):
@@ -70,9 +49,9 @@ def test_filed_resolved_followed_up_unhappy_reopened(running_stack):
             assert complaint.conversation_id == customer.session_id
             due = complaint.followup_due_at
 
-        early = _run_followups(running_stack, (due - timedelta(minutes=5)).isoformat())
+        early = running_stack.run_followups((due - timedelta(minutes=5)).isoformat())
         assert early["followups_to_chat"] == 0
-        summary = _run_followups(running_stack, (due + timedelta(minutes=1)).isoformat())
+        summary = running_stack.run_followups((due + timedelta(minutes=1)).isoformat())
         assert summary["chat_pushed"] >= 1, summary
 
         # The question arrives in the open page without the customer typing anything.

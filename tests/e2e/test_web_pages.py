@@ -4,10 +4,7 @@ the backend. Screenshots go to var/artifacts/web/."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -17,7 +14,6 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from crm_backend.devstack import APP_BIN
 from crm_backend.models import Complaint
 from crm_backend.paths import PROJECT_ROOT
 
@@ -290,23 +286,6 @@ def test_expired_staff_sign_in_asks_to_sign_in_again(open_page, database):
     staff.assert_clean()
 
 
-def _run_followups(stack, as_of: str) -> dict[str, Any]:
-    env = {
-        **os.environ,
-        "CRM_DATABASE_URL": stack.database_url,
-        "CRM_VAR_DIR": str(stack.config.var_dir),
-        "CRM_RASA_URL": stack.config.rasa_url,
-        "CRM_RASA_TOKEN": stack.config.rasa_token(),
-    }
-    done = subprocess.run(
-        [str(APP_BIN / "crm"), "followups", "run", "--as-of", as_of],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return summary
-
-
 def test_signed_in_customer_gets_the_pushed_followup_and_answers(
     open_page, running_stack, database
 ):
@@ -336,7 +315,7 @@ def test_signed_in_customer_gets_the_pushed_followup_and_answers(
         complaint = session.scalar(select(Complaint).where(Complaint.reference == reference))
         assert complaint.customer_id is not None
         due = complaint.followup_due_at
-    summary = _run_followups(running_stack, (due + timedelta(minutes=1)).isoformat())
+    summary = running_stack.run_followups((due + timedelta(minutes=1)).isoformat())
     assert summary["chat_pushed"] >= 1, summary
 
     # The question arrives in the open page without the customer typing anything.
