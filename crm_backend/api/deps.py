@@ -58,6 +58,21 @@ def current_principal(
     return principal
 
 
+def is_service_token(settings: Settings, value: str | None) -> bool:
+    """The Rasa side's shared token (action server, event broker), compared in constant time."""
+    if not value:
+        return False
+    return hmac.compare_digest(value.encode(), settings.service_token.encode())
+
+
+def require_service_token(
+    settings: SettingsDep,
+    x_service_token: Annotated[str | None, Header(description="The Rasa side's token")] = None,
+) -> None:
+    if not is_service_token(settings, x_service_token):
+        raise NotAuthenticated("the service token is required")
+
+
 def bot_or_customer(
     settings: SettingsDep,
     principal: Annotated[Principal | None, Depends(optional_principal)],
@@ -67,9 +82,7 @@ def bot_or_customer(
     (service token only). Returns the user, or None for the anonymous visitor."""
     if principal is not None:
         return principal
-    if x_service_token and hmac.compare_digest(
-        x_service_token.encode(), settings.service_token.encode()
-    ):
+    if is_service_token(settings, x_service_token):
         return None
     raise NotAuthenticated("a bearer token or the service token is required")
 

@@ -2,28 +2,21 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Path
 
-from crm_backend.api.deps import CurrentPrincipal, SessionDep, SettingsDep
-from crm_backend.errors import NotAuthenticated
+from crm_backend.api.deps import (
+    CurrentPrincipal,
+    SessionDep,
+    SettingsDep,
+    require_service_token,
+)
 from crm_backend.schemas.transcript import IngestResult, TranscriptBatch, TranscriptRead
 from crm_backend.services.transcript_reading import read_transcript
 from crm_backend.services.transcripts import event_key_secret, ingest_events
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
-
-
-def require_service_token(
-    settings: SettingsDep,
-    x_service_token: Annotated[str | None, Header(description="The Rasa side's token")] = None,
-) -> None:
-    if not x_service_token or not hmac.compare_digest(
-        x_service_token.encode(), settings.service_token.encode()
-    ):
-        raise NotAuthenticated("the service token is required")
 
 
 @router.post("/events", dependencies=[Depends(require_service_token)])
